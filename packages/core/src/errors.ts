@@ -1,0 +1,253 @@
+/**
+ * The closed set of errors jitadmin raises. Every error has a stable `code` that callers branch on
+ * (HTTP maps it to a status), a message that never carries a secret, and a `docs` anchor.
+ *
+ * @module
+ */
+
+/** Every code any jitadmin error can carry. Adding one is a breaking change. */
+export const ERROR_CODES = [
+  // Bad input
+  'VALIDATION_FAILED',
+  // Identity and permission of the caller
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'SELF_APPROVAL',
+  'NOT_AN_APPROVER',
+  // Entitlement policy refusals
+  'NOT_ENTITLED',
+  'ROLE_NOT_ALLOWED',
+  'DURATION_TOO_LONG',
+  'JUSTIFICATION_REQUIRED',
+  'TICKET_REQUIRED',
+  'CUSTOMER_NOT_CONNECTED',
+  // Records
+  'NOT_FOUND',
+  'CONFLICT',
+  'VERSION_CONFLICT',
+  'DUPLICATE_GRANT',
+  'INVALID_TRANSITION',
+  'CREDENTIAL_UNAVAILABLE',
+  'RATE_LIMITED',
+  // Directory (Entra ID) failures, translated by adapters
+  'DIRECTORY_NOT_FOUND',
+  'DIRECTORY_CONFLICT',
+  'THROTTLED',
+  'TRANSIENT',
+  'PERMISSION_MISSING',
+  'LICENSE_MISSING',
+  'TAP_POLICY_OFF',
+  'CONNECTION_BROKEN',
+  'DIRECTORY_REJECTED',
+  // Store failures
+  'STORE_UNAVAILABLE',
+  'SCHEMA_TOO_NEW',
+  // Anything an adapter threw that it did not translate
+  'ADAPTER_FAILED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface JitErrorOptions {
+  cause?: unknown;
+  /** The input field at fault, as a dotted path (`roles.0`). */
+  field?: string;
+  /** Milliseconds the caller should wait before trying again (throttling). */
+  retryAfterMs?: number;
+  /** Structured, secret-free facts about the failure (tenant id, permission name, request id). */
+  details?: Record<string, string | number | boolean | undefined>;
+}
+
+/** Base of every jitadmin error. Branch on `code`, never on the message. */
+export class JitError extends Error {
+  override readonly name: string = 'JitError';
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly details: Readonly<Record<string, string | number | boolean | undefined>>;
+
+  constructor(code: ErrorCode, message: string, options: JitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.field = options.field;
+    this.retryAfterMs = options.retryAfterMs;
+    this.details = Object.freeze({ ...options.details });
+  }
+
+  /** Where the code is explained. */
+  get docs(): string {
+    return `https://github.com/jitadmin/jitadmin/blob/main/docs/errors.md#${this.code.toLowerCase()}`;
+  }
+
+  /** Whether running the same step again later may succeed. */
+  get retryable(): boolean {
+    return RETRYABLE.has(this.code);
+  }
+
+  toJSON(): { code: ErrorCode; message: string; field?: string } {
+    return { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) };
+  }
+}
+
+const RETRYABLE = new Set<ErrorCode>([
+  'THROTTLED',
+  'TRANSIENT',
+  'STORE_UNAVAILABLE',
+  'ADAPTER_FAILED',
+  'DIRECTORY_NOT_FOUND',
+  'VERSION_CONFLICT',
+]);
+
+/** Input that fails validation. `field` names the offending input. */
+export class ValidationError extends JitError {
+  override readonly name = 'ValidationError';
+  constructor(message: string, options: JitErrorOptions = {}) {
+    super('VALIDATION_FAILED', message, options);
+  }
+}
+
+/** The caller may not do this (identity, role, self-approval, entitlement). */
+export class ForbiddenError extends JitError {
+  override readonly name = 'ForbiddenError';
+  constructor(
+    code:
+      | 'UNAUTHENTICATED'
+      | 'FORBIDDEN'
+      | 'SELF_APPROVAL'
+      | 'NOT_AN_APPROVER'
+      | 'NOT_ENTITLED'
+      | 'ROLE_NOT_ALLOWED'
+      | 'DURATION_TOO_LONG'
+      | 'JUSTIFICATION_REQUIRED'
+      | 'TICKET_REQUIRED'
+      | 'CUSTOMER_NOT_CONNECTED'
+      | 'RATE_LIMITED',
+    message: string,
+    options: JitErrorOptions = {},
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** The record does not exist for this provider. Another provider's ids get this too. */
+export class NotFoundError extends JitError {
+  override readonly name = 'NotFoundError';
+  constructor(message: string, options: JitErrorOptions = {}) {
+    super('NOT_FOUND', message, options);
+  }
+}
+
+/** The request conflicts with the record's current state or version. */
+export class ConflictError extends JitError {
+  override readonly name = 'ConflictError';
+  constructor(
+    code: 'CONFLICT' | 'VERSION_CONFLICT' | 'DUPLICATE_GRANT' | 'INVALID_TRANSITION' | 'CREDENTIAL_UNAVAILABLE',
+    message: string,
+    options: JitErrorOptions = {},
+  ) {
+    super(code, message, options);
+  }
+}
+
+export type DirectoryErrorCode =
+  | 'DIRECTORY_NOT_FOUND'
+  | 'DIRECTORY_CONFLICT'
+  | 'THROTTLED'
+  | 'TRANSIENT'
+  | 'PERMISSION_MISSING'
+  | 'LICENSE_MISSING'
+  | 'TAP_POLICY_OFF'
+  | 'CONNECTION_BROKEN'
+  | 'DIRECTORY_REJECTED'
+  | 'ADAPTER_FAILED';
+
+/** A directory (Entra ID) call failed. Adapters translate their failures into this. */
+export class DirectoryError extends JitError {
+  override readonly name = 'DirectoryError';
+  constructor(code: DirectoryErrorCode, message: string, options: JitErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+/** The store failed (down, unreachable, schema newer than the code). */
+export class StoreError extends JitError {
+  override readonly name = 'StoreError';
+  constructor(code: 'STORE_UNAVAILABLE' | 'SCHEMA_TOO_NEW' | 'INTERNAL', message: string, options: JitErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+export function isJitError(value: unknown): value is JitError {
+  return value instanceof JitError;
+}
+
+/**
+ * Wraps whatever an adapter threw. Deliberate jitadmin errors pass through; anything else becomes an
+ * `ADAPTER_FAILED` error naming the adapter and method, with the original as `cause` (never in the message,
+ * which could carry a secret).
+ */
+export function wrapAdapterError(adapter: string, method: string, error: unknown): JitError {
+  if (error instanceof JitError) return error;
+  const kind = error instanceof Error ? error.name : typeof error;
+  return new DirectoryError('ADAPTER_FAILED', `${adapter}.${method} failed unexpectedly (${kind})`, {
+    cause: error,
+    details: { adapter, method },
+  });
+}
+
+/** Wraps the same for a store call. */
+export function wrapStoreError(store: string, method: string, error: unknown): JitError {
+  if (error instanceof JitError) return error;
+  const kind = error instanceof Error ? error.name : typeof error;
+  return new StoreError('STORE_UNAVAILABLE', `${store}.${method} failed (${kind})`, {
+    cause: error,
+    details: { store, method },
+  });
+}
+
+/** HTTP status for an error code: 4xx for what the caller can fix, 5xx for what they cannot. */
+export function httpStatusFor(code: ErrorCode): number {
+  switch (code) {
+    case 'VALIDATION_FAILED':
+      return 400;
+    case 'UNAUTHENTICATED':
+      return 401;
+    case 'FORBIDDEN':
+    case 'SELF_APPROVAL':
+    case 'NOT_AN_APPROVER':
+    case 'NOT_ENTITLED':
+    case 'ROLE_NOT_ALLOWED':
+    case 'DURATION_TOO_LONG':
+    case 'JUSTIFICATION_REQUIRED':
+    case 'TICKET_REQUIRED':
+    case 'CUSTOMER_NOT_CONNECTED':
+      return 403;
+    case 'NOT_FOUND':
+      return 404;
+    case 'CONFLICT':
+    case 'VERSION_CONFLICT':
+    case 'DUPLICATE_GRANT':
+    case 'INVALID_TRANSITION':
+    case 'CREDENTIAL_UNAVAILABLE':
+      return 409;
+    case 'RATE_LIMITED':
+      return 429;
+    case 'THROTTLED':
+    case 'TRANSIENT':
+    case 'STORE_UNAVAILABLE':
+      return 503;
+    case 'DIRECTORY_NOT_FOUND':
+    case 'DIRECTORY_CONFLICT':
+    case 'PERMISSION_MISSING':
+    case 'LICENSE_MISSING':
+    case 'TAP_POLICY_OFF':
+    case 'CONNECTION_BROKEN':
+    case 'DIRECTORY_REJECTED':
+    case 'ADAPTER_FAILED':
+      return 502;
+    case 'SCHEMA_TOO_NEW':
+    case 'INTERNAL':
+      return 500;
+  }
+}

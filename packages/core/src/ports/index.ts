@@ -1,0 +1,5 @@
+export * from './clock.js';
+export * from './directory.js';
+export * from './events.js';
+export * from './secret-box.js';
+export * from './store.js';

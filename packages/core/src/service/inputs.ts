@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { Guid, Id, Instant, Text } from '../domain/common.js';
+import { AppRole, Branding } from '../domain/provider.js';
+import { AccountModel, CredentialKind, ExpirationAction, MAX_DURATION_MINUTES } from '../domain/rule.js';
+import { GrantState } from '../domain/grant.js';
+
+/** What a technician sends to ask for access. */
+export const RequestAccessInput = z.object({
+  customerId: Id,
+  /** Entra role template ids. */
+  roles: z.array(Guid).min(1).max(50),
+  /** Defaults to the allowing rule's default duration. */
+  durationMinutes: z.number().int().min(5).max(MAX_DURATION_MINUTES).optional(),
+  justification: Text(1000).optional(),
+  ticket: Text(200).optional(),
+  /** A scheduled start; omitted: as soon as approved. */
+  startAt: Instant.optional(),
+});
+export type RequestAccessInput = z.input<typeof RequestAccessInput>;
+
+export const DecisionInput = z.object({ comment: Text(1000).optional() });
+export type DecisionInput = z.input<typeof DecisionInput>;
+
+export const ExtendInput = z.object({
+  /** Minutes added to the current expiry; the whole window may not pass the rule's maximum. */
+  minutes: z.number().int().min(1).max(MAX_DURATION_MINUTES),
+});
+export type ExtendInput = z.input<typeof ExtendInput>;
+
+export const RevokeInput = z.object({ reason: Text(1000).optional() });
+export type RevokeInput = z.input<typeof RevokeInput>;
+
+export const ListGrantsInput = z.object({
+  technicianId: Id.optional(),
+  customerId: Id.optional(),
+  states: z.array(GrantState).max(11).optional(),
+  /** `mine`: the caller's; `approvable`: waiting for the caller's approval; `all`: admins and approvers. */
+  scope: z.enum(['mine', 'approvable', 'all']).default('mine'),
+  limit: z.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(512).optional(),
+});
+export type ListGrantsInput = z.input<typeof ListGrantsInput>;
+
+export const ProviderInput = z.object({ id: Id, name: Text(200).min(1), branding: Branding.optional() });
+export type ProviderInput = z.input<typeof ProviderInput>;
+
+export const TechnicianInput = z.object({
+  id: Id.optional(),
+  subject: z.string().min(1).max(512),
+  email: z.email().max(320),
+  displayName: Text(200).min(1),
+  groups: z.array(z.string().min(1).max(256)).max(500).default([]),
+  appRoles: z.array(AppRole).max(3).default(['technician']),
+  active: z.boolean().default(true),
+});
+export type TechnicianInput = z.input<typeof TechnicianInput>;
+
+export const CustomerInput = z.object({ id: Id.optional(), name: Text(200).min(1) });
+export type CustomerInput = z.input<typeof CustomerInput>;
+
+export const ConnectInput = z.object({ tenantId: Guid });
+export type ConnectInput = z.input<typeof ConnectInput>;
+
+export const RuleInput = z.object({
+  id: Id.optional(),
+  name: Text(200).min(1),
+  enabled: z.boolean().default(true),
+  subjects: z.object({
+    technicianIds: z.array(Id).max(1000).default([]),
+    groups: z.array(z.string().min(1).max(256)).max(200).default([]),
+  }),
+  customers: z.union([z.literal('all'), z.array(Id).min(1).max(10000)]),
+  roles: z.array(Guid).min(1).max(50),
+  defaultDurationMinutes: z.number().int().min(5).max(MAX_DURATION_MINUTES),
+  maxDurationMinutes: z.number().int().min(5).max(MAX_DURATION_MINUTES),
+  approval: z
+    .object({
+      required: z.number().int().min(0).max(10).default(0),
+      approvers: z.array(Id).max(200).default([]),
+      requestWindowMinutes: z.number().int().min(1).max(MAX_DURATION_MINUTES).default(24 * 60),
+    })
+    .default({ required: 0, approvers: [], requestWindowMinutes: 24 * 60 }),
+  requireJustification: z.boolean().default(false),
+  requireTicket: z.boolean().default(false),
+  credential: CredentialKind.default('password'),
+  accountModel: AccountModel.default('ephemeral'),
+  expirationAction: ExpirationAction.default('delete'),
+});
+export type RuleInput = z.input<typeof RuleInput>;
+
+export const AuditQueryInput = z.object({
+  afterSeq: z.number().int().min(0).optional(),
+  grantId: Id.optional(),
+  limit: z.number().int().min(1).max(10000).default(100),
+});
+export type AuditQueryInput = z.input<typeof AuditQueryInput>;
