@@ -5,3 +5,6 @@
  * @module
  */
 export {};
+export * from './test-clock.js';
+export * from './fake-directory.js';
+export * from './store-conformance.js';
