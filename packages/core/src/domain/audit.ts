@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Id, Instant } from './common.js';
 
 /** A value allowed in audit details: plain facts, never secrets. */
-export type AuditValue = string | number | boolean | null | readonly string[];
+export type AuditValue = string | number | boolean | null | string[];
 
 /** One append-only audit record, chained by hash to the provider's previous one. */
 export const AuditEvent = z.object({

@@ -1,0 +1,425 @@
+import { ConflictError, DirectoryError, ForbiddenError, JitError, isJitError, wrapAdapterError } from '../errors.js';
+import type { Grant, GrantStep } from '../domain/grant.js';
+import type { TenantRef } from '../ports/directory.js';
+import { retryDelayMs } from './backoff.js';
+import type { Context } from './context.js';
+import { grantEvent, writeGrant, type GrantChange } from './grant-writes.js';
+import { accountDisplayName, ephemeralUpn, generatePassword, technicianUpn } from './naming.js';
+import { transition } from './transitions.js';
+
+const ACTOR = 'system:scheduler';
+/** Steps one claim may run back to back before handing the grant back to the queue. */
+const MAX_STEPS_PER_CLAIM = 24;
+
+export const secretContext = (grant: Pick<Grant, 'providerId' | 'id'>, name: string): string =>
+  `grant:${grant.providerId}:${grant.id}:${name}`;
+
+/**
+ * Runs the provisioning and deprovisioning sagas of DESIGN.md for grants the scheduler claimed. Each step is
+ * written (with its audit event) before its side effect runs, and each side effect is idempotent, so running a
+ * grant again after a crash at any point repairs it.
+ */
+export class GrantEngine {
+  constructor(private readonly ctx: Context) {}
+
+  /** Works on a claimed grant until nothing more is due now, then hands it back (lease released). */
+  async run(claimed: Grant): Promise<void> {
+    let grant: Grant | null = claimed;
+    for (let i = 0; grant && i < MAX_STEPS_PER_CLAIM; i++) {
+      const current: Grant = grant;
+      try {
+        grant = await this.advance(current);
+      } catch (error) {
+        grant = await this.onStepFailed(current, error);
+      }
+    }
+    if (grant) await this.park(grant, this.ctx.nowIso());
+  }
+
+  private async advance(g: Grant): Promise<Grant | null> {
+    const now = this.ctx.clock.now();
+    switch (g.state) {
+      case 'requested':
+        return this.park(g, null);
+      case 'pending_approval': {
+        const deadline = g.policy.approvalDeadline;
+        if (deadline && now >= Date.parse(deadline)) {
+          const next: Grant = { ...g, state: transition(g.state, 'approval_timeout'), dueAt: null, lease: null, closedAt: this.ctx.nowIso() };
+          await this.write(g, { grant: next, audit: [{ action: 'grant.expired_unapproved' }] });
+          return null;
+        }
+        return this.park(g, deadline);
+      }
+      case 'approved':
+        if (g.startAt && now < Date.parse(g.startAt)) return this.park(g, g.startAt);
+        return this.start(g);
+      case 'provisioning':
+        return this.provisionStep(g);
+      case 'active':
+        if (g.expiresAt && now < Date.parse(g.expiresAt)) return this.park(g, g.expiresAt);
+        return this.write(g, {
+          grant: { ...g, state: transition(g.state, 'expire'), step: 'remove_roles', endReason: 'expired', endedBy: ACTOR, attempts: 0, lastError: null },
+          audit: [{ action: 'grant.expired', details: { expiresAt: g.expiresAt } }],
+          events: [grantEvent({ ...g, state: 'deprovisioning' }, 'expired')],
+        });
+      case 'deprovisioning':
+      case 'needs_attention':
+        return this.deprovisionStep(g);
+      default:
+        return g.dueAt === null && g.lease === null ? null : this.park(g, null);
+    }
+  }
+
+  // ---- provisioning ----------------------------------------------------------------------------------
+
+  private async start(g: Grant): Promise<Grant | null> {
+    const now = this.ctx.clock.now();
+    const expiresAt = new Date(now + g.durationMinutes * 60_000).toISOString();
+    let tenant: TenantRef;
+    try {
+      tenant = await this.tenantOf(g);
+    } catch (error) {
+      const provisioning = await this.write(g, {
+        grant: { ...g, state: transition(g.state, 'start'), step: 'ensure_account', expiresAt },
+        audit: [{ action: 'grant.provisioning_started', details: { expiresAt } }],
+      });
+      return this.onStepFailed(provisioning, error);
+    }
+    const upn = this.upnFor(g, tenant);
+    const password = generatePassword();
+    const sealed = await this.ctx.secretBox.seal(password, secretContext(g, 'password'));
+    return this.write(g, {
+      grant: {
+        ...g,
+        state: transition(g.state, 'start'),
+        step: 'ensure_account',
+        expiresAt,
+        attempts: 0,
+        lastError: null,
+        account: { objectId: null, userPrincipalName: upn, model: g.policy.accountModel, assignments: [], touched: true },
+      },
+      putSecrets: { password: sealed },
+      audit: [{ action: 'grant.provisioning_started', details: { expiresAt, userPrincipalName: upn, step: 'ensure_account' } }],
+    });
+  }
+
+  private upnFor(g: Grant, tenant: TenantRef): string {
+    if (!tenant.defaultDomain) {
+      throw new ForbiddenError('CUSTOMER_NOT_CONNECTED', 'The customer tenant has no default verified domain recorded');
+    }
+    return g.policy.accountModel === 'perTechnician'
+      ? technicianUpn(g.providerId, g.technicianId, tenant.defaultDomain)
+      : ephemeralUpn(g.id, tenant.defaultDomain);
+  }
+
+  private async provisionStep(g: Grant): Promise<Grant | null> {
+    const tenant = await this.tenantOf(g);
+    if (!g.account || g.account.objectId === null || g.step === 'ensure_account') return this.ensureAccount(g, tenant);
+    return this.grantAccess(g, tenant);
+  }
+
+  private async password(g: Grant): Promise<{ password: string; sealed: string | null }> {
+    const sealed = await this.ctx.store.getSecret(g.providerId, g.id, 'password');
+    if (sealed) return { password: await this.ctx.secretBox.open(sealed, secretContext(g, 'password')), sealed: null };
+    const password = generatePassword();
+    return { password, sealed: await this.ctx.secretBox.seal(password, secretContext(g, 'password')) };
+  }
+
+  private async ensureAccount(g: Grant, tenant: TenantRef): Promise<Grant | null> {
+    const { directory, store } = this.ctx;
+    const upn = g.account?.userPrincipalName ?? this.upnFor(g, tenant);
+    const { password, sealed } = await this.password(g);
+    let base = g;
+    if (!g.account || sealed) {
+      // The password the account will get must be on record before the call, so a retry gives the same one.
+      base = await this.write(g, {
+        grant: { ...g, step: 'ensure_account', account: g.account ?? { objectId: null, userPrincipalName: upn, model: g.policy.accountModel, assignments: [], touched: true } },
+        ...(sealed ? { putSecrets: { password: sealed } } : {}),
+        audit: [{ action: 'grant.step', details: { step: 'ensure_account', userPrincipalName: upn } }],
+      });
+    }
+    const technician = await store.getTechnician(g.providerId, g.technicianId);
+    const displayName = accountDisplayName(technician?.displayName ?? g.technicianId, g.ticket ?? g.justification);
+
+    let objectId: string;
+    const existing = g.policy.accountModel === 'perTechnician' ? await directory.findAccount(tenant, upn) : null;
+    if (existing) {
+      objectId = this.requireManaged(existing.managed, existing.objectId, upn);
+      await directory.enableAccount(tenant, objectId, password);
+    } else {
+      const { account, created } = await directory.createAccount(tenant, { userPrincipalName: upn, displayName, password });
+      objectId = account.objectId;
+      if (!created) {
+        this.requireManaged(account.managed, objectId, upn);
+        await directory.enableAccount(tenant, objectId, password);
+      }
+    }
+    const createdAt = this.ctx.nowIso();
+    return this.write(base, {
+      grant: {
+        ...base,
+        step: 'grant_access',
+        attempts: 0,
+        lastError: null,
+        account: { ...base.account!, objectId, userPrincipalName: upn },
+      },
+      audit: [{ action: 'grant.step', details: { step: 'grant_access', objectId } }],
+      ...(g.policy.accountModel === 'perTechnician'
+        ? {
+            alsoInTx: (tx) =>
+              tx.putTechnicianAccount({
+                providerId: g.providerId,
+                customerId: g.customerId,
+                technicianId: g.technicianId,
+                objectId,
+                userPrincipalName: upn,
+                createdAt,
+              }),
+          }
+        : {}),
+    });
+  }
+
+  private requireManaged(managed: boolean, objectId: string, upn: string): string {
+    if (!managed) {
+      throw new DirectoryError('DIRECTORY_CONFLICT', `An account jitadmin did not make already uses ${upn}; refusing to take it over`, {
+        details: { objectId },
+      });
+    }
+    return objectId;
+  }
+
+  private async grantAccess(g: Grant, tenant: TenantRef): Promise<Grant | null> {
+    const { directory, secretBox, options } = this.ctx;
+    const account = g.account!;
+    const objectId = account.objectId!;
+    const wantsTap = g.policy.credential !== 'password';
+    const justification = `jitadmin grant ${g.id}${g.ticket ? ` (ticket ${g.ticket})` : ''}`.slice(0, 500);
+    const lifetime = options.tapLifetimeMinutes ?? Math.min(480, Math.max(10, g.durationMinutes));
+
+    // Roles and the pass are independent: one round trip for all of them.
+    const roleCalls = g.roles.map((roleId) =>
+      directory.assignRole(tenant, { objectId, roleId, until: g.expiresAt, justification }),
+    );
+    const tapCall = wantsTap
+      ? directory.createTemporaryAccessPass(tenant, objectId, { lifetimeMinutes: Math.min(43200, lifetime), usableOnce: false })
+      : Promise.resolve(null);
+    const [roles, tap] = await Promise.all([Promise.allSettled(roleCalls), Promise.allSettled([tapCall])]);
+    const failed = [...roles, ...tap].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    const assignments = roles.map((r) => (r as PromiseFulfilledResult<Awaited<(typeof roleCalls)[number]>>).value);
+    const issued = (tap[0] as PromiseFulfilledResult<{ pass: string } | null>).value;
+    const putSecrets = issued ? { tap: await secretBox.seal(issued.pass, secretContext(g, 'tap')) } : undefined;
+    const next: Grant = {
+      ...g,
+      state: transition(g.state, 'provisioned'),
+      step: null,
+      activatedAt: this.ctx.nowIso(),
+      attempts: 0,
+      lastError: null,
+      account: { ...account, assignments },
+      dueAt: g.expiresAt,
+      lease: null,
+    };
+    await this.write(g, {
+      grant: next,
+      ...(putSecrets ? { putSecrets } : {}),
+      audit: [
+        {
+          action: 'grant.active',
+          details: {
+            objectId,
+            userPrincipalName: account.userPrincipalName,
+            roles: g.roles,
+            timeBound: assignments.every((a) => a.kind === 'timeBound'),
+            credential: g.policy.credential,
+            expiresAt: g.expiresAt,
+          },
+        },
+      ],
+      events: [grantEvent(next, 'active')],
+    });
+    return null;
+  }
+
+  // ---- deprovisioning --------------------------------------------------------------------------------
+
+  private async deprovisionStep(g: Grant): Promise<Grant | null> {
+    if (!g.account) return this.close(g);
+    const { directory } = this.ctx;
+    const tenant = await this.tenantOf(g, true);
+    let objectId = g.account.objectId;
+    if (!objectId) {
+      // A crash between "created" and "recorded" leaves the id unknown; the UPN is derived, so look it up.
+      const found = await directory.findAccount(tenant, g.account.userPrincipalName);
+      if (!found || !found.managed) return this.close(g);
+      objectId = found.objectId;
+      return this.write(g, {
+        grant: { ...g, account: { ...g.account, objectId } },
+        audit: [{ action: 'grant.step', details: { step: g.step ?? 'remove_roles', objectId, found: true } }],
+      });
+    }
+    const removeAccount = g.policy.accountModel === 'ephemeral' && g.policy.expirationAction === 'delete';
+    const step: GrantStep = g.step && ['remove_roles', 'end_sessions', 'remove_account', 'verify'].includes(g.step) ? g.step : 'remove_roles';
+    switch (step) {
+      case 'remove_roles': {
+        await directory.removeRoleAssignments(tenant, objectId, g.account.assignments);
+        return this.toStep(g, 'end_sessions', { removedRoles: g.account.assignments.map((a) => a.roleId) });
+      }
+      case 'end_sessions': {
+        const results = await Promise.allSettled([
+          directory.revokeSessions(tenant, objectId),
+          directory.disableAccount(tenant, objectId),
+        ]);
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        return this.toStep(g, removeAccount ? 'remove_account' : 'verify');
+      }
+      case 'remove_account':
+        await directory.deleteAccount(tenant, objectId, { permanent: this.ctx.options.permanentDelete });
+        return this.toStep(g, 'verify');
+      case 'verify': {
+        const state = await directory.readAccount(tenant, objectId);
+        if (state && state.assignments.length > 0) {
+          return this.verifyFailed(g, 'remove_roles', 'role assignments are still present', {
+            ...g,
+            account: { ...g.account, assignments: state.assignments },
+          });
+        }
+        if (state && state.enabled) return this.verifyFailed(g, 'end_sessions', 'the account is still enabled');
+        if (state && removeAccount) return this.verifyFailed(g, 'remove_account', 'the account still exists');
+        return this.close(g);
+      }
+      default:
+        return this.toStep(g, 'remove_roles');
+    }
+  }
+
+  private toStep(g: Grant, step: GrantStep, details: Record<string, string | string[]> = {}): Promise<Grant> {
+    return this.write(g, {
+      grant: { ...g, step, attempts: 0, lastError: null },
+      audit: [{ action: 'grant.step', details: { step, ...details } }],
+    });
+  }
+
+  private verifyFailed(g: Grant, backTo: GrantStep, what: string, base: Grant = g): Promise<Grant | null> {
+    const error = new DirectoryError('TRANSIENT', `Read-back after deprovisioning found that ${what}`);
+    return this.onStepFailed(g, error, { ...base, step: backTo });
+  }
+
+  private async close(g: Grant): Promise<null> {
+    const next: Grant = {
+      ...g,
+      state: transition(g.state, 'cleaned'),
+      step: null,
+      closedAt: this.ctx.nowIso(),
+      dueAt: null,
+      lease: null,
+      attempts: 0,
+    };
+    await this.write(g, {
+      grant: next,
+      destroySecrets: true,
+      audit: [{ action: 'grant.closed', details: { endReason: g.endReason, objectId: g.account?.objectId ?? null } }],
+      events: [grantEvent(next, 'closed', { endReason: g.endReason })],
+    });
+    return null;
+  }
+
+  // ---- shared ----------------------------------------------------------------------------------------
+
+  private async tenantOf(g: Grant, allowBroken = false): Promise<TenantRef> {
+    const customer = await this.ctx.store.getCustomer(g.providerId, g.customerId);
+    const connection = customer?.connection;
+    if (!connection || (connection.status !== 'connected' && !(allowBroken && connection.status === 'broken'))) {
+      throw new ForbiddenError('CUSTOMER_NOT_CONNECTED', `Customer ${g.customerId} has no connected Entra ID tenant`);
+    }
+    return { tenantId: connection.tenantId, defaultDomain: connection.defaultDomain };
+  }
+
+  /** Writes with our lease renewed; on a version conflict, re-reads and carries on from what is stored. */
+  private async write(g: Grant, change: GrantChange): Promise<Grant> {
+    const keepLease = change.grant.lease !== null;
+    const lease = keepLease
+      ? { owner: this.ctx.options.workerId, until: new Date(this.ctx.clock.now() + this.ctx.options.leaseMs).toISOString() }
+      : null;
+    return writeGrant(this.ctx, ACTOR, g, { ...change, grant: { ...change.grant, lease } });
+  }
+
+  /** Hands the grant back to the queue, due at `dueAt`. */
+  private async park(g: Grant, dueAt: string | null): Promise<null> {
+    if (g.dueAt === dueAt && g.lease === null) return null;
+    try {
+      await writeGrant(this.ctx, ACTOR, g, { grant: { ...g, dueAt, lease: null }, audit: [] });
+    } catch (error) {
+      if (!(isJitError(error) && error.code === 'VERSION_CONFLICT')) throw error;
+    }
+    return null;
+  }
+
+  private async onStepFailed(g: Grant, raw: unknown, base: Grant = g): Promise<Grant | null> {
+    const error = raw instanceof JitError ? raw : wrapAdapterError(this.ctx.directory.name, 'step', raw);
+    if (error.code === 'VERSION_CONFLICT') {
+      // Someone changed the grant under us (a revoke, an extend): carry on from what is stored, if still ours.
+      const fresh = await this.ctx.store.getGrant(g.providerId, g.id);
+      if (!fresh || (fresh.lease && fresh.lease.owner !== this.ctx.options.workerId)) return null;
+      return fresh;
+    }
+    const { options, clock } = this.ctx;
+    const now = clock.now();
+    const attempts = g.attempts + 1;
+    const lastError = { code: error.code, message: error.message, at: new Date(now).toISOString() };
+    const giveUp = !error.retryable || attempts >= options.maxAttempts;
+    const step = base.step ?? 'none';
+    this.ctx.logger.warn({ grantId: g.id, providerId: g.providerId, state: g.state, step, code: error.code, attempts }, 'grant step failed');
+    try {
+      if (g.state === 'provisioning' && giveUp) {
+        const next: Grant = {
+          ...base,
+          state: transition(g.state, 'provision_failed'),
+          step: 'remove_roles',
+          endReason: 'failed',
+          endedBy: ACTOR,
+          attempts: 0,
+          lastError,
+        };
+        return await this.write(g, {
+          grant: next,
+          audit: [{ action: 'grant.failed', details: { step, code: error.code, message: error.message, attempts } }],
+          events: [grantEvent(next, 'failed', { code: error.code, step })],
+        });
+      }
+      if (g.state === 'deprovisioning' && giveUp) {
+        const next: Grant = {
+          ...base,
+          state: transition(g.state, 'give_up'),
+          attempts,
+          lastError,
+          dueAt: new Date(now + options.attentionRetryMs).toISOString(),
+          lease: null,
+        };
+        await this.write(g, {
+          grant: next,
+          audit: [{ action: 'grant.needs_attention', details: { step, code: error.code, message: error.message, attempts } }],
+          events: [grantEvent(next, 'needs_attention', { code: error.code, step })],
+        });
+        return null;
+      }
+      const delay =
+        g.state === 'needs_attention'
+          ? Math.max(options.attentionRetryMs, error.retryAfterMs ?? 0)
+          : retryDelayMs(attempts, { baseMs: options.baseRetryMs, maxMs: options.maxRetryMs, retryAfterMs: error.retryAfterMs, random: options.random });
+      await this.write(g, {
+        grant: { ...base, attempts, lastError, dueAt: new Date(now + delay).toISOString(), lease: null },
+        audit: [{ action: 'grant.step_failed', details: { step, code: error.code, message: error.message, attempts, retryInMs: delay } }],
+      });
+      return null;
+    } catch (writeError) {
+      if (isJitError(writeError) && writeError.code === 'VERSION_CONFLICT') {
+        return this.onStepFailed(g, new ConflictError('VERSION_CONFLICT', 'grant changed'));
+      }
+      throw writeError;
+    }
+  }
+}

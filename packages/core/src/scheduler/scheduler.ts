@@ -1,0 +1,142 @@
+import type { Context } from '../engine/context.js';
+import type { GrantEngine } from '../engine/grant-engine.js';
+import type { ReconcileReport } from '../service/types.js';
+
+export interface SchedulerStats {
+  passes: number;
+  stepsRun: number;
+  failures: number;
+  /** How late the last claimed grant was, against its `dueAt` (ms). */
+  lastLagMs: number;
+  maxLagMs: number;
+}
+
+/**
+ * The worker loop. The store is the queue: each pass claims due grants with a lease and runs them. Between
+ * passes it sleeps until the nearest `dueAt` (so expiry lag stays low) but never longer than the sweep
+ * interval (which also catches whatever fell due while the process was down). `poke()` wakes it early.
+ */
+export class Scheduler {
+  readonly stats: SchedulerStats = { passes: 0, stepsRun: 0, failures: 0, lastLagMs: 0, maxLagMs: 0 };
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: AbortController = new AbortController();
+  private pass: Promise<number> | null = null;
+  private lastReconcile = 0;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly engine: GrantEngine,
+    private readonly reconcile: () => Promise<ReconcileReport>,
+  ) {}
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Starts the loop in the background. Calling it twice does nothing. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.lastReconcile = this.ctx.clock.now();
+    this.loop = this.runLoop();
+  }
+
+  /** Stops taking work and waits for the step in hand to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake.abort();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Wakes the loop now (new work was just made due). */
+  poke(): void {
+    this.wake.abort();
+  }
+
+  /** One pass: claims due grants, runs them (bounded concurrency), returns how many were claimed. */
+  runOnce(): Promise<number> {
+    // One pass at a time per scheduler: a poke during a pass is picked up by the next one.
+    const pass = (this.pass ?? Promise.resolve(0)).then(() => this.claimAndRun());
+    this.pass = pass.catch(() => 0);
+    return pass;
+  }
+
+  /** Passes until nothing is due now (tests and shutdown drains). Returns how many grants were run. */
+  async drain(maxPasses = 1000): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxPasses; i++) {
+      const n = await this.runOnce();
+      total += n;
+      if (n === 0) break;
+    }
+    return total;
+  }
+
+  private async claimAndRun(): Promise<number> {
+    const { store, clock, options, logger } = this.ctx;
+    const now = clock.now();
+    const claimed = await store.claimDue(now, options.claimBatch, options.leaseMs, options.workerId);
+    this.stats.passes++;
+    let next = 0;
+    const worker = async () => {
+      while (next < claimed.length) {
+        const grant = claimed[next++]!;
+        const lag = grant.dueAt ? Math.max(0, now - Date.parse(grant.dueAt)) : 0;
+        this.stats.lastLagMs = lag;
+        this.stats.maxLagMs = Math.max(this.stats.maxLagMs, lag);
+        try {
+          await this.engine.run(grant);
+          this.stats.stepsRun++;
+        } catch (error) {
+          this.stats.failures++;
+          // The lease lapses and another pass retries the grant.
+          logger.error(
+            { grantId: grant.id, providerId: grant.providerId, code: (error as { code?: string }).code ?? 'UNKNOWN' },
+            'scheduler could not run a grant',
+          );
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, claimed.length) }, worker));
+    return claimed.length;
+  }
+
+  private async runLoop(): Promise<void> {
+    const { clock, store, options, logger } = this.ctx;
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.runOnce();
+        if (options.reconcileIntervalMs > 0 && clock.now() - this.lastReconcile >= options.reconcileIntervalMs) {
+          this.lastReconcile = clock.now();
+          await this.reconcile().catch((error: unknown) =>
+            logger.error({ code: (error as { code?: string }).code ?? 'UNKNOWN' }, 'reconcile failed'),
+          );
+        }
+      } catch (error) {
+        logger.error({ code: (error as { code?: string }).code ?? 'UNKNOWN' }, 'scheduler pass failed');
+      }
+      if (!this.running) break;
+      if (claimed >= options.claimBatch) continue;
+      let waitMs = options.sweepIntervalMs;
+      try {
+        const due = await store.nextDueAt();
+        if (due !== null) waitMs = Math.min(waitMs, Math.max(0, due - clock.now()));
+      } catch {
+        // The store is down: sleep the sweep interval and try again.
+      }
+      // Something due but not claimable (leased by another worker): poll gently rather than spin.
+      if (claimed === 0) waitMs = Math.max(waitMs, 50);
+      if (options.reconcileIntervalMs > 0) {
+        waitMs = Math.min(waitMs, Math.max(0, this.lastReconcile + options.reconcileIntervalMs - clock.now()));
+      }
+      if (this.wake.signal.aborted) this.wake = new AbortController();
+      else if (waitMs > 0) {
+        await clock.sleep(waitMs, this.wake.signal);
+        if (this.wake.signal.aborted) this.wake = new AbortController();
+      }
+    }
+  }
+}

@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, isJitError } from '../errors.js';
+import type { AuditEvent, AuditValue } from '../domain/audit.js';
+import type { Connection, Customer } from '../domain/customer.js';
+import { LIVE_STATES } from '../domain/grant.js';
+import type { Actor, Provider, Technician } from '../domain/provider.js';
+import { EntitlementRule } from '../domain/rule.js';
+import { Customer as CustomerSchema, Provider as ProviderSchema, Technician as TechnicianSchema } from '../domain/index.js';
+import { verifyChain } from '../audit/chain.js';
+import type { Context } from '../engine/context.js';
+import { actorLabel } from '../engine/grant-writes.js';
+import type { StoreTx } from '../ports/store.js';
+import { assertActor, checkId, hasRole, parseInput, requireAdmin } from './access.js';
+import {
+  AuditQueryInput,
+  ConnectInput,
+  CustomerInput,
+  ProviderInput,
+  RuleInput,
+  TechnicianInput,
+} from './inputs.js';
+import type { ChainVerification } from './types.js';
+
+/** Permissions without which a tenant cannot be served at all. */
+const REQUIRED_PERMISSIONS = ['User.ReadWrite.All', 'RoleManagement.ReadWrite.Directory'];
+
+/** Providers, technicians, customers and their connections, rules, and the audit trail. */
+export class SetupService {
+  constructor(private readonly ctx: Context) {}
+
+  private audit(tx: StoreTx, actor: Actor, action: string, details: Record<string, AuditValue>, customerId: string | null = null) {
+    return tx.appendAudit({
+      providerId: actor.providerId,
+      at: this.ctx.nowIso(),
+      actor: actorLabel(actor),
+      action,
+      grantId: null,
+      customerId,
+      details,
+    });
+  }
+
+  async upsertProvider(input: unknown): Promise<Provider> {
+    const parsed = parseInput(ProviderInput, input);
+    const existing = await this.ctx.store.getProvider(parsed.id);
+    const provider = ProviderSchema.parse({ ...parsed, createdAt: existing?.createdAt ?? this.ctx.nowIso() });
+    const system: Actor = { kind: 'system', providerId: provider.id, name: 'setup' };
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.putProvider(provider);
+      await this.audit(tx, system, existing ? 'provider.updated' : 'provider.created', { name: provider.name });
+    });
+    return provider;
+  }
+
+  async getProvider(providerId: string): Promise<Provider> {
+    const provider = await this.ctx.store.getProvider(checkId(providerId, 'Provider'));
+    if (!provider) throw new NotFoundError('Provider not found');
+    return provider;
+  }
+
+  async upsertTechnician(actor: Actor, input: unknown): Promise<Technician> {
+    requireAdmin(actor);
+    const parsed = parseInput(TechnicianInput, input);
+    await this.getProvider(actor.providerId);
+    const bySubject = await this.ctx.store.findTechnicianBySubject(actor.providerId, parsed.subject);
+    const id = parsed.id ?? bySubject?.id ?? randomUUID();
+    if (bySubject && bySubject.id !== id) {
+      throw new ConflictError('CONFLICT', 'Another technician has this subject', { field: 'subject' });
+    }
+    const existing = bySubject ?? (await this.ctx.store.getTechnician(actor.providerId, id));
+    const technician = TechnicianSchema.parse({
+      ...parsed,
+      id,
+      providerId: actor.providerId,
+      createdAt: existing?.createdAt ?? this.ctx.nowIso(),
+    });
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.putTechnician(technician);
+      await this.audit(tx, actor, existing ? 'technician.updated' : 'technician.created', {
+        technicianId: id,
+        appRoles: technician.appRoles,
+        active: technician.active,
+      });
+    });
+    return technician;
+  }
+
+  async listTechnicians(actor: Actor): Promise<Technician[]> {
+    assertActor(actor);
+    if (!hasRole(actor, 'admin') && !hasRole(actor, 'approver')) throw new ForbiddenError('FORBIDDEN', 'Only admins and approvers may list technicians');
+    return this.ctx.store.listTechnicians(actor.providerId);
+  }
+
+  async createCustomer(actor: Actor, input: unknown): Promise<Customer> {
+    requireAdmin(actor);
+    const parsed = parseInput(CustomerInput, input);
+    await this.getProvider(actor.providerId);
+    const id = parsed.id ?? randomUUID();
+    if (await this.ctx.store.getCustomer(actor.providerId, id)) throw new ConflictError('CONFLICT', 'A customer with this id exists', { field: 'id' });
+    const customer = CustomerSchema.parse({ providerId: actor.providerId, id, name: parsed.name, connection: null, createdAt: this.ctx.nowIso() });
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.putCustomer(customer);
+      await this.audit(tx, actor, 'customer.created', { name: customer.name }, id);
+    });
+    return customer;
+  }
+
+  async listCustomers(actor: Actor): Promise<Customer[]> {
+    assertActor(actor);
+    return this.ctx.store.listCustomers(actor.providerId);
+  }
+
+  async getCustomer(actor: Actor, customerId: string): Promise<Customer> {
+    assertActor(actor);
+    const customer = await this.ctx.store.getCustomer(actor.providerId, checkId(customerId, 'Customer'));
+    if (!customer) throw new NotFoundError('Customer not found');
+    return customer;
+  }
+
+  /** Runs the preflight against the tenant and describes the connection it found. */
+  private async probe(tenantId: string, previous: Connection | null): Promise<Connection> {
+    const now = this.ctx.nowIso();
+    try {
+      const [info, caps] = await Promise.all([this.ctx.directory.getTenantInfo(tenantId), this.ctx.directory.preflight(tenantId)]);
+      const missing = REQUIRED_PERMISSIONS.filter((p) => caps.missingPermissions.includes(p));
+      const ok = caps.tokenOk && missing.length === 0 && (info.defaultDomain ?? caps.defaultDomain) !== null;
+      return {
+        tenantId,
+        displayName: info.displayName,
+        defaultDomain: info.defaultDomain ?? caps.defaultDomain,
+        status: ok ? 'connected' : 'broken',
+        consentedAt: previous?.consentedAt ?? now,
+        lastCheckAt: now,
+        lastError: ok ? null : missing.length > 0 ? `Missing permissions: ${missing.join(', ')}` : 'The tenant cannot be used',
+        capabilities: caps,
+      };
+    } catch (error) {
+      if (!isJitError(error)) throw error;
+      return {
+        tenantId,
+        displayName: previous?.displayName,
+        defaultDomain: previous?.defaultDomain ?? null,
+        status: 'broken',
+        consentedAt: previous?.consentedAt ?? null,
+        lastCheckAt: now,
+        lastError: `${error.code}: ${error.message}`.slice(0, 1000),
+        capabilities: previous?.capabilities ?? null,
+      };
+    }
+  }
+
+  async connectCustomer(actor: Actor, customerId: string, input: unknown): Promise<Customer> {
+    requireAdmin(actor);
+    const { tenantId } = parseInput(ConnectInput, input);
+    const customer = await this.getCustomer(actor, customerId);
+    const others = (await this.ctx.store.listCustomers(actor.providerId)).filter(
+      (c) => c.id !== customer.id && c.connection?.tenantId === tenantId,
+    );
+    if (others.length > 0) throw new ConflictError('CONFLICT', 'Another customer is connected to this tenant', { field: 'tenantId' });
+    const previous = customer.connection?.tenantId === tenantId ? customer.connection : null;
+    const connection = await this.probe(tenantId, previous);
+    return this.saveConnection(actor, customer, connection, 'customer.connected');
+  }
+
+  async checkConnection(actor: Actor, customerId: string): Promise<Customer> {
+    requireAdmin(actor);
+    const customer = await this.getCustomer(actor, customerId);
+    if (!customer.connection) throw new ConflictError('CONFLICT', 'The customer has no tenant connected');
+    const connection = await this.probe(customer.connection.tenantId, customer.connection);
+    return this.saveConnection(actor, customer, connection, 'customer.checked');
+  }
+
+  async disconnectCustomer(actor: Actor, customerId: string): Promise<Customer> {
+    requireAdmin(actor);
+    const customer = await this.getCustomer(actor, customerId);
+    const live = await this.ctx.store.listGrants(actor.providerId, { customerId: customer.id, states: LIVE_STATES, limit: 1 });
+    if (live.items.length > 0) {
+      throw new ConflictError('CONFLICT', 'The customer has live grants; revoke them before disconnecting');
+    }
+    const next: Customer = { ...customer, connection: null };
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.putCustomer(next);
+      await this.audit(tx, actor, 'customer.disconnected', { tenantId: customer.connection?.tenantId ?? null }, customer.id);
+    });
+    return next;
+  }
+
+  private async saveConnection(actor: Actor, customer: Customer, connection: Connection, action: string): Promise<Customer> {
+    const next: Customer = { ...customer, connection };
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.putCustomer(next);
+      await this.audit(
+        tx,
+        actor,
+        action,
+        { tenantId: connection.tenantId, status: connection.status, lastError: connection.lastError, p2: connection.capabilities?.p2 ?? null },
+        customer.id,
+      );
+    });
+    return next;
+  }
+
+  private async buildRule(actor: Actor, input: unknown, id: string, createdAt: string): Promise<EntitlementRule> {
+    const parsed = parseInput(RuleInput, input);
+    const rule = parseInput(EntitlementRule, { ...parsed, id, providerId: actor.providerId, createdAt });
+    const technicians = new Set((await this.ctx.store.listTechnicians(actor.providerId)).map((t) => t.id));
+    rule.approval.approvers.forEach((approver, i) => {
+      if (!technicians.has(approver)) throw new ValidationError(`Approver ${approver} is not a technician of this provider`, { field: `approval.approvers.${i}` });
+    });
+    if (rule.customers !== 'all') {
+      const customers = new Set((await this.ctx.store.listCustomers(actor.providerId)).map((c) => c.id));
+      rule.customers.forEach((c, i) => {
+        if (!customers.has(c)) throw new ValidationError(`Customer ${c} does not exist`, { field: `customers.${i}` });
+      });
+    }
+    return rule;
+  }
+
+  async createRule(actor: Actor, input: unknown): Promise<EntitlementRule> {
+    requireAdmin(actor);
+    const id = (input as { id?: unknown } | null)?.id;
+    const ruleId = typeof id === 'string' ? id : randomUUID();
+    if (await this.ctx.store.getRule(actor.providerId, ruleId)) throw new ConflictError('CONFLICT', 'A rule with this id exists', { field: 'id' });
+    const rule = await this.buildRule(actor, input, ruleId, this.ctx.nowIso());
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.putRule(rule);
+      await this.audit(tx, actor, 'rule.created', { ruleId: rule.id, name: rule.name, roles: rule.roles });
+    });
+    return rule;
+  }
+
+  async updateRule(actor: Actor, ruleId: string, input: unknown): Promise<EntitlementRule> {
+    requireAdmin(actor);
+    const existing = await this.ctx.store.getRule(actor.providerId, checkId(ruleId, 'Rule'));
+    if (!existing) throw new NotFoundError('Rule not found');
+    const rule = await this.buildRule(actor, { ...(input as object), id: existing.id }, existing.id, existing.createdAt);
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.putRule(rule);
+      await this.audit(tx, actor, 'rule.updated', { ruleId: rule.id, name: rule.name, roles: rule.roles });
+    });
+    return rule;
+  }
+
+  async deleteRule(actor: Actor, ruleId: string): Promise<void> {
+    requireAdmin(actor);
+    const id = checkId(ruleId, 'Rule');
+    await this.ctx.store.transaction(async (tx) => {
+      if (!(await tx.deleteRule(actor.providerId, id))) throw new NotFoundError('Rule not found');
+      await this.audit(tx, actor, 'rule.deleted', { ruleId: id });
+    });
+  }
+
+  async listRules(actor: Actor): Promise<EntitlementRule[]> {
+    assertActor(actor);
+    if (!hasRole(actor, 'admin') && !hasRole(actor, 'approver')) throw new ForbiddenError('FORBIDDEN', 'Only admins and approvers may list rules');
+    return this.ctx.store.listRules(actor.providerId);
+  }
+
+  async listAudit(actor: Actor, input: unknown = {}): Promise<AuditEvent[]> {
+    assertActor(actor);
+    if (!hasRole(actor, 'admin') && !hasRole(actor, 'approver')) throw new ForbiddenError('FORBIDDEN', 'Only admins and approvers may read the audit trail');
+    const query = parseInput(AuditQueryInput, input);
+    return this.ctx.store.listAudit(actor.providerId, {
+      limit: query.limit,
+      ...(query.afterSeq !== undefined ? { afterSeq: query.afterSeq } : {}),
+      ...(query.grantId ? { grantId: query.grantId } : {}),
+    });
+  }
+
+  async verifyAuditChain(actor: Actor): Promise<ChainVerification> {
+    assertActor(actor);
+    if (!hasRole(actor, 'admin')) throw new ForbiddenError('FORBIDDEN', 'Only an admin may verify the audit chain');
+    return verifyProviderChain(this.ctx, actor.providerId);
+  }
+}
+
+/** Verifies a provider's whole chain, page by page. */
+export async function verifyProviderChain(ctx: Pick<Context, 'store'>, providerId: string): Promise<ChainVerification> {
+  let previous: AuditEvent | null = null;
+  let total = 0;
+  for (;;) {
+    const page = await ctx.store.listAudit(providerId, { afterSeq: previous?.seq ?? 0, limit: 10_000 });
+    if (page.length === 0) return { ok: true, events: total, brokenAt: null, reason: null };
+    const result = verifyChain(page, previous);
+    total += page.length;
+    if (!result.ok) return { ...result, events: total };
+    previous = page[page.length - 1]!;
+  }
+}
