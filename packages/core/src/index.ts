@@ -16,3 +16,11 @@ export type { MemoryStore, MemoryStoreOptions, MemoryStoreInternals, MemorySecre
 export { liveGrantKey, compareGrantsNewestFirst, encodeGrantCursor, decodeGrantCursor } from './store/grant-order.js';
 export type { GrantCursor } from './store/grant-order.js';
 export { createAesGcmSecretBox, generateSecretBoxKey } from './secret-box/aes-gcm.js';
+export { createJitAdmin, type CreateJitAdminConfig, type JitAdmin } from './service/create.js';
+export { DEFAULT_OPTIONS, type JitAdminOptions } from './engine/context.js';
+export { TRANSITIONS, transition, canTransition, type GrantEvent } from './engine/transitions.js';
+export { ephemeralUpn, technicianUpn, generatePassword, ACCOUNT_PREFIX } from './engine/naming.js';
+export { retryDelayMs } from './engine/backoff.js';
+export { evaluateRequest, entitlementsFor, type PolicyDecision, type PolicyRequest, type PolicyRefusal } from './policy/entitlement.js';
+export { Scheduler, type SchedulerStats } from './scheduler/scheduler.js';
+export { verifyProviderChain } from './service/setup.js';
