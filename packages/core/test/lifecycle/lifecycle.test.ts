@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { verifyProviderChain } from '@jitadmin/core';
+import { createWorld, ROLES, runUntil } from '../support/world.js';
+
+const MIN = 60_000;
+
+describe('grant lifecycle on MemoryStore + FakeDirectory', () => {
+  it('runs request → active → reveal → expiry → closed, leaving nothing behind', async () => {
+    const w = await createWorld();
+    const grant = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk], durationMinutes: 30 });
+    expect(grant.state).toBe('approved');
+
+    await w.jit.scheduler.drain();
+    const active = await w.jit.getGrant(w.tech, grant.id);
+    expect(active.state).toBe('active');
+    const upn = active.account!.userPrincipalName;
+    const user = w.directory.inspect.user(w.tenantId, upn)!;
+    expect(user).toMatchObject({ enabled: true, managed: true, deleted: false });
+    expect(w.directory.inspect.assignments(w.tenantId, user.objectId).map((a) => a.roleId)).toEqual([ROLES.helpdesk]);
+    expect(w.directory.inspect.createdCount(w.tenantId, upn)).toBe(1);
+
+    const credential = await w.jit.revealCredential(w.tech, grant.id);
+    expect(w.directory.inspect.checkPassword(w.tenantId, user.objectId, credential.password!)).toBe(true);
+    expect(w.directory.inspect.checkTap(w.tenantId, user.objectId, credential.temporaryAccessPass!)).toBe(true);
+    expect(credential.signInUrl).toContain(encodeURIComponent(upn));
+    await expect(w.jit.revealCredential(w.tech, grant.id)).rejects.toMatchObject({ code: 'CREDENTIAL_UNAVAILABLE' });
+    expect(await w.store.getSecret(w.tech.providerId, grant.id, 'password')).toBeNull();
+
+    await runUntil(w, w.jit, w.clock.now() + 31 * MIN);
+    const closed = await w.jit.getGrant(w.tech, grant.id);
+    expect(closed).toMatchObject({ state: 'closed', endReason: 'expired', dueAt: null, lease: null });
+    expect(w.directory.inspect.user(w.tenantId, user.objectId)).toMatchObject({ deleted: true, enabled: false });
+    expect(w.directory.inspect.assignments(w.tenantId, user.objectId)).toEqual([]);
+    expect(w.directory.inspect.sessionsRevoked(w.tenantId, user.objectId)).toBeGreaterThan(0);
+    expect((await verifyProviderChain({ store: w.store }, w.tech.providerId)).ok).toBe(true);
+    expect(w.events.map((e) => e.type)).toEqual(['requested', 'approved', 'active', 'expired', 'closed']);
+  });
+
+  it('reaches access in two sequential directory round trips (create; then roles and pass together)', async () => {
+    const w = await createWorld();
+    w.directory.latencyMs = 50;
+    const grant = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk, ROLES.userAdmin] });
+    w.directory.clearCalls();
+    const run = w.jit.scheduler.drain();
+    for (let i = 0; i < 20 && w.clock.pending() === 0; i++) await new Promise((r) => setImmediate(r));
+    while (w.clock.pending() > 0) await w.clock.advance(50);
+    await run;
+    expect((await w.store.getGrant(grant.providerId, grant.id))!.state).toBe('active');
+    const calls = w.directory.calls.map((c) => [c.method, c.at - w.directory.calls[0]!.at]);
+    expect(calls).toEqual([
+      ['createAccount', 0],
+      ['assignRole', 50],
+      ['assignRole', 50],
+      ['createTemporaryAccessPass', 50],
+    ]);
+  });
+
+  it('needs N distinct approvals from listed approvers, never the requester', async () => {
+    const w = await createWorld();
+    const input = { customerId: 'cust-1', roles: [ROLES.globalAdmin], justification: 'INC-1 outage', ticket: 'INC-1' };
+    const grant = await w.jit.requestAccess(w.tech, input);
+    expect(grant.state).toBe('pending_approval');
+    await expect(w.jit.approve(w.tech, grant.id)).rejects.toMatchObject({ code: 'SELF_APPROVAL' });
+    await expect(w.jit.approve(w.outsider, grant.id)).rejects.toMatchObject({ code: 'NOT_AN_APPROVER' });
+    const once = await w.jit.approve(w.approver, grant.id, { comment: 'ok' });
+    expect(once.state).toBe('pending_approval');
+    await expect(w.jit.approve(w.approver, grant.id)).rejects.toMatchObject({ code: 'CONFLICT' });
+    const twice = await w.jit.approve(w.approver2, grant.id);
+    expect(twice.state).toBe('approved');
+    await w.jit.scheduler.drain();
+    expect((await w.jit.getGrant(w.tech, grant.id)).state).toBe('active');
+  });
+
+  it('expires a request nobody decided on, and denies', async () => {
+    const w = await createWorld();
+    const input = { customerId: 'cust-1', roles: [ROLES.globalAdmin], justification: 'x', ticket: 'T-1' };
+    const waiting = await w.jit.requestAccess(w.tech, input);
+    await runUntil(w, w.jit, w.clock.now() + 25 * 60 * MIN);
+    expect((await w.jit.getGrant(w.tech, waiting.id)).state).toBe('expired_unapproved');
+    const denied = await w.jit.deny(w.approver, (await w.jit.requestAccess(w.tech, input)).id, { comment: 'no' });
+    expect(denied.state).toBe('denied');
+    expect(w.directory.calls.filter((c) => c.method === 'createAccount')).toHaveLength(0);
+  });
+
+  it('extends within the maximum, refuses past it, and revoke cuts access at once', async () => {
+    const w = await createWorld();
+    const grant = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk], durationMinutes: 60 });
+    await w.jit.scheduler.drain();
+    const extended = await w.jit.extend(w.tech, grant.id, { minutes: 120 });
+    expect(Date.parse(extended.expiresAt!) - Date.parse((await w.jit.getGrant(w.tech, grant.id)).activatedAt!)).toBe(180 * MIN);
+    await expect(w.jit.extend(w.tech, grant.id, { minutes: 61 })).rejects.toMatchObject({ code: 'DURATION_TOO_LONG', field: 'minutes' });
+    await expect(w.jit.extend(w.outsider, grant.id, { minutes: 1 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await w.jit.revoke(w.approver, grant.id, { reason: 'done' });
+    await w.jit.scheduler.drain();
+    const closed = await w.jit.getGrant(w.tech, grant.id);
+    expect(closed).toMatchObject({ state: 'closed', endReason: 'revoked' });
+    expect(w.directory.inspect.user(w.tenantId, closed.account!.objectId!)!.deleted).toBe(true);
+    await expect(w.jit.extend(w.tech, grant.id, { minutes: 1 })).rejects.toMatchObject({ code: 'INVALID_TRANSITION' });
+  });
+
+  it('refuses what no rule allows, with the reason of the rule that got furthest', async () => {
+    const w = await createWorld();
+    const cases: [object, string, string?][] = [
+      [{ customerId: 'cust-1', roles: [ROLES.exchangeAdmin] }, 'ROLE_NOT_ALLOWED', 'roles.0'],
+      [{ customerId: 'cust-1', roles: [ROLES.helpdesk], durationMinutes: 241 }, 'DURATION_TOO_LONG', 'durationMinutes'],
+      [{ customerId: 'cust-1', roles: [ROLES.globalAdmin] }, 'JUSTIFICATION_REQUIRED', 'justification'],
+      [{ customerId: 'cust-1', roles: [ROLES.globalAdmin], justification: 'why' }, 'TICKET_REQUIRED', 'ticket'],
+      [{ customerId: 'nope', roles: [ROLES.helpdesk] }, 'NOT_FOUND', 'customerId'],
+      [{ customerId: 'cust-1', roles: ['not-a-guid'] }, 'VALIDATION_FAILED', 'roles.0'],
+      [{ customerId: 'cust-1', roles: [] }, 'VALIDATION_FAILED', 'roles'],
+    ];
+    for (const [input, code, field] of cases) {
+      await expect(w.jit.requestAccess(w.tech, input), JSON.stringify(input)).rejects.toMatchObject({ code, ...(field ? { field } : {}) });
+    }
+    await expect(w.jit.requestAccess(w.outsider, { customerId: 'cust-1', roles: [ROLES.helpdesk] })).rejects.toMatchObject({ code: 'NOT_ENTITLED' });
+    const [ok] = [await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] })];
+    await expect(w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] })).rejects.toMatchObject({ code: 'DUPLICATE_GRANT' });
+    expect(ok!.state).toBe('approved');
+    const may = await w.jit.whatMayIRequest(w.tech);
+    expect(may.map((e) => e.ruleId).sort()).toEqual(['rule-ga', 'rule-helpdesk']);
+    expect(await w.jit.whatMayIRequest(w.outsider)).toEqual([]);
+  });
+
+  it('retries transient faults with backoff and cleans up after a permanent one', async () => {
+    const w = await createWorld();
+    w.directory.faults.inject({ method: 'assignRole', error: 'throttled', retryAfterMs: 5000, times: 2 });
+    const a = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] });
+    await runUntil(w, w.jit, w.clock.now() + 20_000);
+    expect((await w.jit.getGrant(w.tech, a.id)).state).toBe('active');
+
+    w.directory.faults.inject({ method: 'assignRole', error: 'permission', times: 1 });
+    const b = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.userAdmin] });
+    await runUntil(w, w.jit, w.clock.now() + 1000);
+    const failed = await w.jit.getGrant(w.tech, b.id);
+    expect(failed).toMatchObject({ state: 'closed', endReason: 'failed' });
+    expect(w.directory.inspect.user(w.tenantId, failed.account!.userPrincipalName)!.deleted).toBe(true);
+    expect(w.events.some((e) => e.type === 'failed' && e.grantId === b.id)).toBe(true);
+  });
+
+  it('asks for attention when deprovisioning keeps failing, and still finishes once the fault clears', async () => {
+    const w = await createWorld({ options: { maxAttempts: 3, attentionRetryMs: 10 * MIN } });
+    const g = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] });
+    await w.jit.scheduler.drain();
+    const fault = w.directory.faults.inject({ method: 'removeRoleAssignments', error: 'transient' });
+    await w.jit.revoke(w.tech, g.id);
+    await runUntil(w, w.jit, w.clock.now() + 5 * MIN);
+    expect((await w.jit.getGrant(w.tech, g.id)).state).toBe('needs_attention');
+    expect(w.events.filter((e) => e.type === 'needs_attention')).toHaveLength(1);
+    fault.remove();
+    await runUntil(w, w.jit, w.clock.now() + 11 * MIN);
+    expect((await w.jit.getGrant(w.tech, g.id)).state).toBe('closed');
+  });
+});
