@@ -20,6 +20,8 @@ export const REQUIRED_PERMISSIONS = [
   'User.DeleteRestore.All',
   'AuditLog.Read.All',
   'Directory.Read.All',
+  // Not in GRAPH.md's list, but Graph answers 403 to reading the TAP method policy without it (preflight).
+  'Policy.Read.AuthenticationMethod',
 ] as const;
 export type RequiredPermission = (typeof REQUIRED_PERMISSIONS)[number];
 
@@ -28,6 +30,7 @@ const IMPLIED_BY: Partial<Record<RequiredPermission, readonly string[]>> = {
   'Directory.Read.All': ['Directory.ReadWrite.All'],
   'User.ReadWrite.All': ['Directory.ReadWrite.All'],
   'RoleAssignmentSchedule.ReadWrite.Directory': ['RoleManagement.ReadWrite.Directory'],
+  'Policy.Read.AuthenticationMethod': ['Policy.ReadWrite.AuthenticationMethod'],
 };
 
 /** The required permissions missing from a token's `roles` claim. */
@@ -79,6 +82,6 @@ export const PERMISSION_FOR = {
   roles: 'RoleManagement.ReadWrite.Directory',
   roleSchedules: 'RoleAssignmentSchedule.ReadWrite.Directory',
   authMethods: 'UserAuthenticationMethod.ReadWrite.All',
-  /** Reading the Temporary Access Pass method policy (optional: preflight reports tapPolicy false without it). */
-  authMethodPolicy: 'Policy.Read.All',
+  /** Reading the Temporary Access Pass method policy (preflight reports tapPolicy false without it). */
+  authMethodPolicy: 'Policy.Read.AuthenticationMethod',
 } as const;
