@@ -1,0 +1,14 @@
+import { describeStoreConformance } from '@jitadmin/core/testing';
+import { afterAll } from 'vitest';
+import { pgliteHarnesses } from './support.js';
+
+const harnesses = pgliteHarnesses();
+afterAll(() => harnesses.close());
+
+describeStoreConformance({
+  name: 'postgres (PGlite)',
+  setup: () => harnesses.setup(),
+  skip: {
+    readCommitted: 'PGlite has a single connection: a read outside a transaction waits for the open one to end',
+  },
+});
