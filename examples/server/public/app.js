@@ -1,0 +1,39 @@
+// jitadmin pages: live countdowns, copy buttons, and refresh while a grant is on its way.
+(function () {
+  'use strict';
+  function pad(n) { return n < 10 ? '0' + n : String(n); }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll('[data-countdown]').forEach(function (el) {
+      var end = Date.parse(el.getAttribute('data-countdown'));
+      if (isNaN(end)) return;
+      var left = Math.max(0, Math.round((end - now) / 1000));
+      var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+      el.textContent = left === 0 ? 'ended' : (h > 0 ? h + ':' + pad(m) : String(m)) + ':' + pad(s) + ' left';
+    });
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    tick();
+    setInterval(tick, 1000);
+    document.querySelectorAll('[data-copy]').forEach(function (button) {
+      button.addEventListener('click', function () {
+        var target = document.getElementById(button.getAttribute('data-copy'));
+        if (!target || !navigator.clipboard) return;
+        navigator.clipboard.writeText(target.textContent).then(function () {
+          button.textContent = 'Copied';
+          setTimeout(function () { button.textContent = 'Copy'; }, 1500);
+        });
+      });
+    });
+    var refresh = document.querySelector('[data-refresh]');
+    if (refresh) {
+      var seconds = Number(refresh.getAttribute('data-refresh')) || 5;
+      setTimeout(function () {
+        // Do not throw away what someone is typing.
+        var active = document.activeElement;
+        if (active && (active.tagName === 'INPUT' || active.tagName === 'TEXTAREA' || active.tagName === 'SELECT')) return;
+        window.location.reload();
+      }, seconds * 1000);
+    }
+  });
+})();

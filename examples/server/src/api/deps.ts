@@ -1,0 +1,15 @@
+import type { Store } from '@jitadmin/core';
+import type { Signer } from '../auth/signing.js';
+import type { ConsentFlow } from '../connect.js';
+import type { RateLimiter } from '../http/rate-limit.js';
+import type { JitRuntime } from '../runtime.js';
+
+/** What the API routers use. */
+export interface ApiDeps {
+  providerId: string;
+  jit: JitRuntime;
+  store: Store;
+  signer: Signer;
+  consent: ConsentFlow;
+  revealLimiter: RateLimiter;
+}

@@ -1,0 +1,94 @@
+/** `/entitlements` and `/grants`: what I may request, and the grant lifecycle. */
+import {
+  DecisionInput,
+  ExtendInput,
+  ForbiddenError,
+  Grant,
+  GrantState,
+  Id,
+  RequestAccessInput,
+  RevokeInput,
+} from '@jitadmin/core';
+import { z } from 'zod';
+import type { ApiDeps } from './deps.js';
+import { q, route, type AnyRoute } from './route.js';
+import { EntitlementList, GrantPage, GrantParams, RevealedCredential } from './schemas.js';
+
+export const GrantQuery = z.object({
+  scope: z.enum(['mine', 'approvable', 'all']).optional().describe('mine (default), approvable (waiting for me), all (admins, approvers)'),
+  states: q.list(GrantState, 11).optional().describe('Comma-separated grant states'),
+  customerId: Id.optional(),
+  technicianId: Id.optional(),
+  limit: q.int(1, 1000).optional(),
+  cursor: z.string().max(512).optional(),
+});
+
+export function grantRoutes(deps: ApiDeps): AnyRoute[] {
+  const tag = 'grants';
+  const poke = <T>(value: T): T => {
+    deps.jit.scheduler.poke();
+    return value;
+  };
+  return [
+    route({
+      method: 'get', path: '/entitlements', operationId: 'whatMayIRequest', tag, roles: ['technician'],
+      summary: 'What the caller may request: customers, roles, durations, approvals',
+      response: EntitlementList, responseName: 'EntitlementList',
+      handler: async ({ actor }) => ({ items: await deps.jit.whatMayIRequest(actor) }),
+    }),
+    route({
+      method: 'get', path: '/grants', operationId: 'listGrants', tag, summary: 'List grants with filters (newest first)',
+      query: GrantQuery, response: GrantPage, responseName: 'GrantPage',
+      handler: ({ actor, query }) => deps.jit.listGrants(actor, query),
+    }),
+    route({
+      method: 'post', path: '/grants', operationId: 'requestAccess', tag, roles: ['technician'], summary: 'Request access',
+      body: RequestAccessInput, bodyName: 'RequestAccessInput', response: Grant, responseName: 'Grant', status: 201,
+      handler: async ({ actor, body }) => poke(await deps.jit.requestAccess(actor, body)),
+    }),
+    route({
+      method: 'get', path: '/grants/:grantId', operationId: 'getGrant', tag, summary: 'Read one grant',
+      params: GrantParams, response: Grant, responseName: 'Grant',
+      handler: ({ actor, params }) => deps.jit.getGrant(actor, params.grantId),
+    }),
+    route({
+      method: 'post', path: '/grants/:grantId/approve', operationId: 'approveGrant', tag, roles: ['approver'], summary: 'Approve a request',
+      params: GrantParams, body: DecisionInput, bodyName: 'DecisionInput', bodyOptional: true, response: Grant, responseName: 'Grant',
+      handler: async ({ actor, params, body }) => poke(await deps.jit.approve(actor, params.grantId, body)),
+    }),
+    route({
+      method: 'post', path: '/grants/:grantId/deny', operationId: 'denyGrant', tag, roles: ['approver'], summary: 'Deny a request',
+      params: GrantParams, body: DecisionInput, bodyName: 'DecisionInput', bodyOptional: true, response: Grant, responseName: 'Grant',
+      handler: async ({ actor, params, body }) => poke(await deps.jit.deny(actor, params.grantId, body)),
+    }),
+    route({
+      method: 'post', path: '/grants/:grantId/cancel', operationId: 'cancelGrant', tag, summary: 'Cancel my request before it starts',
+      params: GrantParams, response: Grant, responseName: 'Grant',
+      handler: async ({ actor, params }) => poke(await deps.jit.cancel(actor, params.grantId)),
+    }),
+    route({
+      method: 'post', path: '/grants/:grantId/extend', operationId: 'extendGrant', tag, summary: 'Extend an active grant within the rule maximum',
+      params: GrantParams, body: ExtendInput, bodyName: 'ExtendInput', response: Grant, responseName: 'Grant',
+      handler: async ({ actor, params, body }) => poke(await deps.jit.extend(actor, params.grantId, body)),
+    }),
+    route({
+      method: 'post', path: '/grants/:grantId/revoke', operationId: 'revokeGrant', tag, summary: 'End a grant now',
+      params: GrantParams, body: RevokeInput, bodyName: 'RevokeInput', bodyOptional: true, response: Grant, responseName: 'Grant',
+      handler: async ({ actor, params, body }) => poke(await deps.jit.revoke(actor, params.grantId, body)),
+    }),
+    route({
+      method: 'post', path: '/grants/:grantId/reveal', operationId: 'revealCredential', tag, roles: ['technician'],
+      summary: 'Reveal the credential of my active grant (once); rate limited',
+      params: GrantParams, response: RevealedCredential, responseName: 'RevealedCredential',
+      handler: async ({ actor, params, res }) => {
+        const key = actor.kind === 'person' ? `reveal:${actor.technicianId}` : 'reveal:system';
+        if (!deps.revealLimiter.take(key)) {
+          res.setHeader('Retry-After', String(Math.ceil(deps.revealLimiter.retryAfterMs(key) / 1000)));
+          throw new ForbiddenError('RATE_LIMITED', 'too many credential reveals; wait a minute');
+        }
+        res.setHeader('Cache-Control', 'no-store');
+        return deps.jit.revealCredential(actor, params.grantId);
+      },
+    }),
+  ];
+}

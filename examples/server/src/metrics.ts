@@ -1,0 +1,107 @@
+/**
+ * Prometheus metrics (prom-client) on their own registry: HTTP requests, grants by state, scheduler lag
+ * (how overdue the oldest due work is), lifecycle events (reconcile results among them) and directory call
+ * latency and errors where the adapter reports them.
+ */
+import type { GrantState, JitEvent, Store } from '@jitadmin/core';
+import { GRANT_STATES } from '@jitadmin/core';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  httpRequests: Counter<'method' | 'route' | 'status'>;
+  httpDuration: Histogram<'method' | 'route'>;
+  events: Counter<'type'>;
+  directoryCalls: Histogram<'operation' | 'outcome'>;
+  reconcileRuns: Counter<'outcome'>;
+  reconcileOrphans: Counter;
+  /** Counts an event from core's EventSink. */
+  onEvent(event: JitEvent): void;
+}
+
+export function createMetrics(options: { store: Store; providerId: string; defaultMetrics?: boolean; now?: () => number }): Metrics {
+  const registry = new Registry();
+  const now = options.now ?? Date.now;
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'jitadmin_' });
+  const httpRequests = new Counter({
+    name: 'jitadmin_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'jitadmin_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'jitadmin_events_total',
+    help: 'Grant lifecycle events (requested, approved, active, expired, closed, failed, needs_attention, drift_found …)',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
+  const directoryCalls = new Histogram({
+    name: 'jitadmin_directory_call_duration_seconds',
+    help: 'Directory (Microsoft Graph) call latency by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const reconcileRuns = new Counter({
+    name: 'jitadmin_reconcile_runs_total',
+    help: 'Reconciler runs started by this process, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const reconcileOrphans = new Counter({
+    name: 'jitadmin_reconcile_orphans_removed_total',
+    help: 'Accounts of ours without a live grant, removed by the reconciler',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'jitadmin_grants',
+    help: 'Grants of this provider by state (live states, and terminal ones up to 10000)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      for (const state of GRANT_STATES) {
+        this.set({ state }, await countGrants(options.store, options.providerId, state));
+      }
+    },
+  });
+  new Gauge({
+    name: 'jitadmin_scheduler_lag_seconds',
+    help: 'How overdue the oldest due scheduler work is (0 when nothing is overdue)',
+    registers: [registry],
+    async collect() {
+      const due = await options.store.nextDueAt();
+      this.set(due === null ? 0 : Math.max(0, (now() - due) / 1000));
+    },
+  });
+  return {
+    registry,
+    httpRequests,
+    httpDuration,
+    events,
+    directoryCalls,
+    reconcileRuns,
+    reconcileOrphans,
+    onEvent(event) {
+      events.inc({ type: event.type });
+    },
+  };
+}
+
+async function countGrants(store: Store, providerId: string, state: GrantState): Promise<number> {
+  let count = 0;
+  let cursor: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const result = await store.listGrants(providerId, { states: [state], limit: 1000, ...(cursor ? { cursor } : {}) });
+    count += result.items.length;
+    if (!result.nextCursor) break;
+    cursor = result.nextCursor;
+  }
+  return count;
+}

@@ -1,0 +1,277 @@
+/**
+ * Admin pages: customers with connection health (connect by admin consent, check, disconnect, break glass),
+ * the technician roster, entitlement rules, and the audit trail with the chain's status.
+ */
+import type { Customer, RuleInput } from '@jitadmin/core';
+import { ForbiddenError } from '@jitadmin/core';
+import { Router } from 'express';
+import { INVITE_PREFIX } from '../auth/roster.js';
+import type { ConsentFlow } from '../connect.js';
+import { html, type Html } from '../http/html.js';
+import { csrfField } from './layout.js';
+import { ROLE_NAMES, roleName } from './roles.js';
+import { action, field, fields, minutes, optionalInt, optionalText, page, roleList, show, when, type PageDeps } from './support.js';
+
+function requireAdmin(auth: { technician: { appRoles: readonly string[] } }) {
+  if (!auth.technician.appRoles.includes('admin')) throw new ForbiddenError('FORBIDDEN', 'this page is for admins');
+}
+
+function health(c: Customer): Html {
+  const conn = c.connection;
+  if (!conn) return html`<span class="state state-none">not connected</span>`;
+  const caps = conn.capabilities;
+  return html`<span class="state state-${conn.status}">${conn.status}</span>
+    <div><small>Tenant <code>${conn.tenantId}</code>${conn.defaultDomain ? html` · ${conn.defaultDomain}` : ''}</small></div>
+    <div><small>Last check ${when(conn.lastCheckAt)}${caps ? html` · P2 ${caps.p2 ? 'yes' : 'no'} · TAP ${caps.tapPolicy ? 'on' : 'off'}` : ''}</small></div>
+    ${caps && caps.missingPermissions.length > 0 ? html`<div class="error"><small>Missing permissions: ${caps.missingPermissions.join(', ')}</small></div>` : ''}
+    ${conn.lastError ? html`<div class="error"><small>${conn.lastError}</small></div>` : ''}`;
+}
+
+export function adminPages(deps: PageDeps & { consent: ConsentFlow }): Router {
+  const router = Router();
+
+  router.get(
+    '/admin/customers',
+    page(async (req, res, auth) => {
+      requireAdmin(auth);
+      const customers = await deps.jit.listCustomers(auth.actor);
+      const body = html`
+<table><thead><tr><th scope="col">Customer</th><th scope="col">Connection</th><th scope="col">Actions</th></tr></thead><tbody>
+${customers.map(
+  (c) => html`<tr data-customer="${c.id}"><td>${c.name}<br><small><code>${c.id}</code></small></td><td>${health(c)}</td><td class="actions">
+    <form method="post" action="/admin/customers/${c.id}/connect">${csrfField(auth)}<button type="submit">Connect Entra ID</button></form>
+    ${c.connection ? html`<form method="post" action="/admin/customers/${c.id}/check">${csrfField(auth)}<button type="submit">Check connection</button></form>
+    <form method="post" action="/admin/customers/${c.id}/disconnect">${csrfField(auth)}<button type="submit">Disconnect</button></form>` : ''}
+    <details><summary>Break glass</summary>
+      <form method="post" action="/admin/customers/${c.id}/revoke-all" class="stack">${csrfField(auth)}
+        <label for="reason-${c.id}">Reason</label><input id="reason-${c.id}" name="reason" maxlength="1000" required>
+        <div><input type="checkbox" id="confirm-${c.id}" name="confirm" value="yes" required><label for="confirm-${c.id}">End every grant on ${c.name} now</label></div>
+        <button type="submit" class="danger">Revoke everything for this customer</button>
+      </form></details>
+  </td></tr>`,
+)}</tbody></table>
+<h2>Add a customer</h2>
+<form method="post" action="/admin/customers" class="stack">${csrfField(auth)}
+  <label for="name">Name</label><input id="name" name="name" required maxlength="200">
+  <button type="submit">Add customer</button>
+</form>`;
+      await show(deps, req, res, { title: 'Customers', body });
+    }),
+  );
+
+  const toCustomers = () => '/admin/customers';
+  router.post(
+    '/admin/customers',
+    action(deps, toCustomers, async (req, _res, auth) => {
+      const c = await deps.jit.createCustomer(auth.actor, { name: field(req, 'name') });
+      return `Added ${c.name}. Connect its Entra ID tenant next.`;
+    }),
+  );
+  router.post(
+    '/admin/customers/:customerId/connect',
+    action(deps, toCustomers, async (req, res, auth) => {
+      const { url } = await deps.consent.start(auth.actor, String(req.params.customerId));
+      res.redirect(303, url);
+    }),
+  );
+  router.post(
+    '/admin/customers/:customerId/check',
+    action(deps, toCustomers, async (req, _res, auth) => {
+      const c = await deps.jit.checkConnection(auth.actor, String(req.params.customerId));
+      return `${c.name}: ${c.connection?.status ?? 'not connected'}.`;
+    }),
+  );
+  router.post(
+    '/admin/customers/:customerId/disconnect',
+    action(deps, toCustomers, async (req, _res, auth) => {
+      const c = await deps.jit.disconnectCustomer(auth.actor, String(req.params.customerId));
+      return `${c.name} disconnected.`;
+    }),
+  );
+  router.post(
+    '/admin/customers/:customerId/revoke-all',
+    action(deps, toCustomers, async (req, _res, auth) => {
+      if (field(req, 'confirm') !== 'yes') throw new ForbiddenError('FORBIDDEN', 'tick the confirmation box to revoke everything');
+      const { revoked } = await deps.jit.revokeAllForCustomer(auth.actor, String(req.params.customerId), { reason: optionalText(req, 'reason') });
+      deps.poke();
+      return `Break glass: ${revoked.length} grant(s) ending now.`;
+    }),
+  );
+
+  router.get('/connect/callback', async (req, res, next) => {
+    const auth = res.locals.auth as Parameters<typeof requireAdmin>[0] & { actor: import('@jitadmin/core').Actor } | undefined;
+    if (!auth) return res.redirect(303, `/signin?returnTo=${encodeURIComponent(req.originalUrl)}`);
+    try {
+      const query = req.query as Record<string, string | string[] | undefined>;
+      const customer = await deps.consent.finish(auth.actor, query);
+      const ok = customer.connection?.status === 'connected';
+      await show(deps, req, res, {
+        title: ok ? `${customer.name} is connected` : `${customer.name}: connection needs attention`,
+        status: 200,
+        body: html`<p>${health(customer)}</p><p><a href="/admin/customers">Back to customers</a></p>`,
+      });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.get(
+    '/admin/technicians',
+    page(async (req, res, auth) => {
+      requireAdmin(auth);
+      const technicians = await deps.jit.listTechnicians(auth.actor);
+      const body = html`
+<table><thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Roles</th><th scope="col">Groups</th><th scope="col">Status</th><th scope="col"></th></tr></thead><tbody>
+${technicians.map(
+  (t) => html`<tr><td>${t.displayName}<br><small><code>${t.id}</code></small></td><td>${t.email}</td><td>${t.appRoles.join(', ')}</td>
+  <td><small>${t.groups.join(', ')}</small></td>
+  <td>${t.active ? (t.subject.startsWith(INVITE_PREFIX) ? 'invited' : 'active') : 'inactive'}</td>
+  <td><form method="post" action="/admin/technicians/${t.id}/active">${csrfField(auth)}<input type="hidden" name="active" value="${t.active ? 'false' : 'true'}">
+    <button type="submit"${t.id === auth.technician.id ? html` disabled` : ''}>${t.active ? 'Deactivate' : 'Activate'}</button></form></td></tr>`,
+)}</tbody></table>
+<h2>Add a person to the roster</h2>
+<p>Their IdP groups decide their roles at each sign-in; the roster decides whether they may sign in at all.</p>
+<form method="post" action="/admin/technicians" class="stack">${csrfField(auth)}
+  <label for="email">Email</label><input id="email" name="email" type="email" required>
+  <label for="displayName">Name</label><input id="displayName" name="displayName" required maxlength="200">
+  <button type="submit">Add</button>
+</form>`;
+      await show(deps, req, res, { title: 'Technicians', body });
+    }),
+  );
+  router.post(
+    '/admin/technicians',
+    action(deps, () => '/admin/technicians', async (req, _res, auth) => {
+      requireAdmin(auth);
+      const email = field(req, 'email').trim().toLowerCase();
+      const t = await deps.jit.upsertTechnician(auth.actor, {
+        subject: `${INVITE_PREFIX}${email}`,
+        email,
+        displayName: field(req, 'displayName'),
+        groups: [],
+        appRoles: ['technician'],
+        active: true,
+      });
+      return `${t.displayName} is on the roster; they can sign in now.`;
+    }),
+  );
+  router.post(
+    '/admin/technicians/:technicianId/active',
+    action(deps, () => '/admin/technicians', async (req, _res, auth) => {
+      requireAdmin(auth);
+      const t = (await deps.jit.listTechnicians(auth.actor)).find((x) => x.id === req.params.technicianId);
+      if (!t) throw new ForbiddenError('FORBIDDEN', 'no such technician');
+      const active = field(req, 'active') === 'true';
+      await deps.jit.upsertTechnician(auth.actor, { ...t, active });
+      return `${t.displayName} is now ${active ? 'active' : 'inactive'}.`;
+    }),
+  );
+
+  router.get(
+    '/admin/rules',
+    page(async (req, res, auth) => {
+      requireAdmin(auth);
+      const [rules, customers, technicians] = await Promise.all([
+        deps.jit.listRules(auth.actor),
+        deps.jit.listCustomers(auth.actor),
+        deps.jit.listTechnicians(auth.actor),
+      ]);
+      const customerName = new Map(customers.map((c) => [c.id, c.name]));
+      const techName = new Map(technicians.map((t) => [t.id, t.displayName]));
+      const body = html`
+<table><thead><tr><th scope="col">Rule</th><th scope="col">Who</th><th scope="col">Customers</th><th scope="col">Roles</th><th scope="col">Duration</th><th scope="col">Approval</th><th scope="col"></th></tr></thead><tbody>
+${rules.map(
+  (r) => html`<tr><td>${r.name}${r.enabled ? '' : html` <small>(disabled)</small>`}</td>
+  <td>${[...r.subjects.technicianIds.map((id) => techName.get(id) ?? id), ...r.subjects.groups.map((g) => `group ${g}`)].join(', ')}</td>
+  <td>${r.customers === 'all' ? 'all' : r.customers.map((id) => customerName.get(id) ?? id).join(', ')}</td>
+  <td>${roleList(r.roles)}</td><td>${minutes(r.defaultDurationMinutes)} (max ${minutes(r.maxDurationMinutes)})</td>
+  <td>${r.approval.required === 0 ? 'none' : `${r.approval.required} of ${r.approval.approvers.map((id) => techName.get(id) ?? id).join(', ')}`}</td>
+  <td><form method="post" action="/admin/rules/${r.id}/delete">${csrfField(auth)}<button type="submit" class="danger">Delete</button></form></td></tr>`,
+)}</tbody></table>
+<h2>New rule</h2>
+<form method="post" action="/admin/rules" class="stack">${csrfField(auth)}
+  <label for="rule-name">Name</label><input id="rule-name" name="name" required maxlength="200">
+  <label for="rule-techs">Technicians</label>
+  <select id="rule-techs" name="technicianIds" multiple>${technicians.map((t) => html`<option value="${t.id}">${t.displayName}</option>`)}</select>
+  <label for="rule-groups">IdP groups (comma-separated)</label><input id="rule-groups" name="groups">
+  <label for="rule-customers">Customers (none selected: all)</label>
+  <select id="rule-customers" name="customers" multiple>${customers.map((c) => html`<option value="${c.id}">${c.name}</option>`)}</select>
+  <fieldset><legend>Roles</legend>${Object.keys(ROLE_NAMES).map(
+    (id, i) => html`<div><input type="checkbox" id="rr-${i}" name="roles" value="${id}"><label for="rr-${i}">${roleName(id)}</label></div>`,
+  )}</fieldset>
+  <label for="rule-default">Default duration (minutes)</label><input id="rule-default" name="defaultDurationMinutes" type="number" min="5" value="60" required>
+  <label for="rule-max">Maximum duration (minutes)</label><input id="rule-max" name="maxDurationMinutes" type="number" min="5" value="240" required>
+  <label for="rule-required">Approvals required</label><input id="rule-required" name="approvalsRequired" type="number" min="0" max="10" value="0">
+  <label for="rule-approvers">Approvers</label>
+  <select id="rule-approvers" name="approvers" multiple>${technicians
+    .filter((t) => t.appRoles.includes('approver') || t.appRoles.includes('admin'))
+    .map((t) => html`<option value="${t.id}">${t.displayName}</option>`)}</select>
+  <div><input type="checkbox" id="rule-just" name="requireJustification" value="yes"><label for="rule-just">Justification required</label></div>
+  <div><input type="checkbox" id="rule-ticket" name="requireTicket" value="yes"><label for="rule-ticket">Ticket required</label></div>
+  <label for="rule-cred">Credential</label>
+  <select id="rule-cred" name="credential"><option value="password">Password</option><option value="tap">Temporary Access Pass</option><option value="both">Both</option></select>
+  <label for="rule-model">Account model</label>
+  <select id="rule-model" name="accountModel"><option value="ephemeral">Ephemeral (a new account per grant)</option><option value="perTechnician">Per technician (kept disabled between grants)</option></select>
+  <label for="rule-exp">At the end</label>
+  <select id="rule-exp" name="expirationAction"><option value="delete">Delete the account</option><option value="disable">Disable the account</option></select>
+  <button type="submit">Create rule</button>
+</form>`;
+      await show(deps, req, res, { title: 'Rules', body });
+    }),
+  );
+  router.post(
+    '/admin/rules',
+    action(deps, () => '/admin/rules', async (req, _res, auth) => {
+      const customers = fields(req, 'customers');
+      const input: RuleInput = {
+        name: field(req, 'name'),
+        subjects: {
+          technicianIds: fields(req, 'technicianIds'),
+          groups: field(req, 'groups').split(',').map((g) => g.trim()).filter(Boolean),
+        },
+        customers: customers.length === 0 ? 'all' : customers,
+        roles: fields(req, 'roles'),
+        defaultDurationMinutes: optionalInt(req, 'defaultDurationMinutes') ?? Number.NaN,
+        maxDurationMinutes: optionalInt(req, 'maxDurationMinutes') ?? Number.NaN,
+        approval: { required: optionalInt(req, 'approvalsRequired') ?? 0, approvers: fields(req, 'approvers') },
+        requireJustification: field(req, 'requireJustification') === 'yes',
+        requireTicket: field(req, 'requireTicket') === 'yes',
+        credential: field(req, 'credential') as RuleInput['credential'],
+        accountModel: field(req, 'accountModel') as RuleInput['accountModel'],
+        expirationAction: field(req, 'expirationAction') as RuleInput['expirationAction'],
+      };
+      const rule = await deps.jit.createRule(auth.actor, input);
+      return `Rule "${rule.name}" created.`;
+    }),
+  );
+  router.post(
+    '/admin/rules/:ruleId/delete',
+    action(deps, () => '/admin/rules', async (req, _res, auth) => {
+      await deps.jit.deleteRule(auth.actor, String(req.params.ruleId));
+      return 'Rule deleted.';
+    }),
+  );
+
+  router.get(
+    '/admin/audit',
+    page(async (req, res, auth) => {
+      requireAdmin(auth);
+      const grantId = typeof req.query.grantId === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(req.query.grantId) ? req.query.grantId : undefined;
+      const chain = await deps.jit.verifyAuditChain(auth.actor);
+      const afterSeq = grantId ? 0 : Math.max(0, chain.events - 200);
+      const events = (await deps.jit.listAudit(auth.actor, { afterSeq, limit: 200, ...(grantId ? { grantId } : {}) })).reverse();
+      const body = html`
+<p class="${chain.ok ? 'notice' : 'error'}" data-chain="${chain.ok ? 'ok' : 'broken'}">Hash chain: ${chain.ok ? `intact (${chain.events} events verified)` : `BROKEN at event ${chain.brokenAt}: ${chain.reason}`}</p>
+<form method="get" action="/admin/audit" class="inline"><label for="grantId">Grant id</label><input id="grantId" name="grantId" value="${grantId ?? ''}"><button type="submit">Filter</button></form>
+<table><thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Grant</th><th scope="col">Details</th></tr></thead><tbody>
+${events.map(
+  (e) => html`<tr><td>${e.seq}</td><td>${when(e.at)}</td><td>${e.actor}</td><td>${e.action}</td>
+  <td>${e.grantId ? html`<a href="/admin/audit?grantId=${e.grantId}">${e.grantId}</a>` : '—'}</td>
+  <td><small>${Object.entries(e.details).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : String(v)}`).join(' ')}</small></td></tr>`,
+)}</tbody></table>`;
+      await show(deps, req, res, { title: 'Audit trail', body });
+    }),
+  );
+
+  return router;
+}

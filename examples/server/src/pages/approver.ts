@@ -1,0 +1,54 @@
+/** Approver pages: the queue of requests waiting for me, approve or deny with a comment. */
+import { Router } from 'express';
+import { html } from '../http/html.js';
+import { csrfField } from './layout.js';
+import { action, field, minutes, optionalText, page, roleList, show, stateBadge, when, type PageDeps } from './support.js';
+
+export function approverPages(deps: PageDeps): Router {
+  const router = Router();
+
+  router.get(
+    '/approvals',
+    page(async (req, res, auth) => {
+      const [queue, technicians] = await Promise.all([
+        deps.jit.listGrants(auth.actor, { scope: 'approvable', limit: 200 }),
+        auth.technician.appRoles.includes('admin') ? deps.jit.listTechnicians(auth.actor) : Promise.resolve([]),
+      ]);
+      const names = new Map(technicians.map((t) => [t.id, t.displayName]));
+      const body = html`
+${queue.items.length === 0
+  ? html`<p>Nothing is waiting for your approval.</p>`
+  : html`<table><thead><tr><th scope="col">Requested</th><th scope="col">By</th><th scope="col">Customer</th><th scope="col">Roles</th><th scope="col">For</th><th scope="col">Why</th><th scope="col">State</th><th scope="col">Decision</th></tr></thead><tbody>
+  ${queue.items.map(
+    (g) => html`<tr data-grant="${g.id}"><td>${when(g.requestedAt)}</td><td>${names.get(g.technicianId) ?? g.technicianId}</td><td>${g.customerId}</td>
+    <td>${roleList(g.roles)}</td><td>${minutes(g.durationMinutes)}</td>
+    <td>${g.justification ?? '—'}${g.ticket ? html`<br><small>Ticket: ${g.ticket}</small>` : ''}</td>
+    <td>${stateBadge(g.state)}<br><small>${g.approvals.length} of ${g.policy.approvalsRequired}</small></td>
+    <td><form method="post" action="/approvals/${g.id}/decide" class="stack">${csrfField(auth)}
+      <label for="comment-${g.id}">Comment</label><input id="comment-${g.id}" name="comment" maxlength="1000">
+      <div><button type="submit" name="decision" value="approve">Approve</button> <button type="submit" name="decision" value="deny" class="danger">Deny</button></div>
+    </form></td></tr>`,
+  )}</tbody></table>`}`;
+      await show(deps, req, res, { title: 'Approvals', body });
+    }),
+  );
+
+  router.post(
+    '/approvals/:grantId/decide',
+    action(deps, () => '/approvals', async (req, _res, auth) => {
+      const id = String(req.params.grantId);
+      const comment = optionalText(req, 'comment');
+      const input = comment === undefined ? {} : { comment };
+      if (field(req, 'decision') === 'deny') {
+        await deps.jit.deny(auth.actor, id, input);
+        deps.poke();
+        return 'Denied.';
+      }
+      const grant = await deps.jit.approve(auth.actor, id, input);
+      deps.poke();
+      return grant.state === 'pending_approval' ? 'Approved; more approvals are needed.' : 'Approved: the account is being prepared.';
+    }),
+  );
+
+  return router;
+}
