@@ -1,0 +1,246 @@
+import type { RequestHandler } from 'msw';
+
+/** Options of `createFakeEntra`. */
+export interface FakeEntraOptions {
+  /** Real delay awaited before each Graph call is answered (default 0). Settable later via `controls.latencyMs`. */
+  latencyMs?: number;
+  /** The fake's clock in epoch ms: token expiry, PIM schedule ends, replication delay, throttle windows. */
+  now?: () => number;
+  /** Seed for generated ids, passes and the order of `$batch` responses (default 1). */
+  seed?: number;
+}
+
+/** An app registration the login endpoint knows (our multi-tenant app). */
+export interface FakeAppRegistration {
+  clientId: string;
+  clientSecret?: string;
+  /** Hex SHA-1 or SHA-256 thumbprint of the certificate; matched against the assertion's `x5t` / `x5t#S256`. */
+  certificateThumbprint?: string;
+  /** Shown as the app's display name in PIM requests and tokens (default "jitadmin"). */
+  displayName?: string;
+}
+
+export interface FakeTenantOptions {
+  tenantId?: string;
+  displayName?: string;
+  /** Default verified domain (default `<slug>.onmicrosoft.com`). */
+  domain?: string;
+  extraDomains?: { id: string; isVerified: boolean }[];
+  p2?: boolean;
+  tapPolicy?: boolean;
+  /** Application permissions consented for our app (default `FAKE_ALL_PERMISSIONS`). */
+  permissions?: string[];
+  /** Whether our app's service principal holds a privileged directory role (default true). */
+  appHasPrivilegedRole?: boolean;
+  /** Whether admin consent was given (default true); without it the token endpoint answers AADSTS700016. */
+  consented?: boolean;
+}
+
+/** A tenant's live settings; changing them takes effect on the next call (permissions: on the next token). */
+export interface FakeTenantSettings {
+  p2: boolean;
+  tapPolicy: boolean;
+  permissions: string[];
+  appHasPrivilegedRole: boolean;
+  consented: boolean;
+  /** Temporary Access Pass policy limits (defaults: 10, 43200, 60 minutes). */
+  tapMinimumLifetimeInMinutes: number;
+  tapMaximumLifetimeInMinutes: number;
+  tapDefaultLifetimeInMinutes: number;
+}
+
+/** A user object as the fake stores it (the back door; Graph answers show only selected properties). */
+export interface FakeUser {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  mailNickname: string;
+  accountEnabled: boolean;
+  employeeType: string | null;
+  createdDateTime: string;
+  /** The current password (null when none was set); never returned by Graph. */
+  password: string | null;
+  forceChangePasswordNextSignIn: boolean;
+  signInSessionsValidFromDateTime: string | null;
+  /** Every other `microsoft.graph.user` property written through Graph or `addUser`. */
+  extra: Record<string, unknown>;
+}
+
+export interface FakeDeletedUser extends FakeUser {
+  deletedDateTime: string;
+}
+
+/** A role assignment that is in force: made directly, or the active part of a PIM schedule. */
+export interface FakeRoleAssignment {
+  /** Not a GUID: Entra's base64url form of role template id and principal id, with a `-1` suffix. */
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+  createdDateTime: string;
+  /** The PIM schedule this assignment comes from, or null for a direct assignment. */
+  scheduleId: string | null;
+}
+
+/** A PIM (time-bound) role assignment schedule. */
+export interface FakeRoleSchedule {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+  /** ISO instants; `endDateTime` null means no expiry. */
+  startDateTime: string;
+  endDateTime: string | null;
+  justification: string | null;
+  createdUsing: string;
+  createdDateTime: string;
+  modifiedDateTime: string;
+}
+
+export interface FakeScheduleRequest {
+  id: string;
+  action: string;
+  status: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+  justification: string | null;
+  targetScheduleId: string | null;
+  scheduleInfo: unknown;
+  createdDateTime: string;
+}
+
+export interface FakeTemporaryAccessPass {
+  id: string;
+  userId: string;
+  /** The pass itself (the back door; Graph shows it only in the answer to its creation). */
+  temporaryAccessPass: string;
+  createdDateTime: string;
+  startDateTime: string;
+  lifetimeInMinutes: number;
+  isUsableOnce: boolean;
+}
+
+export interface FakeSessionRevocation {
+  userId: string;
+  at: string;
+}
+
+export interface FakeTenant {
+  readonly tenantId: string;
+  displayName: string;
+  /** Default verified domain. */
+  domain: string;
+  /** Every domain of the tenant, default first. */
+  domains: { id: string; isVerified: boolean; isDefault: boolean; isInitial: boolean }[];
+  readonly users: Map<string, FakeUser>;
+  /** Assignments in force now (PIM schedules that ended by the fake's `now` are dropped on each read). */
+  readonly roleAssignments: Map<string, FakeRoleAssignment>;
+  /** PIM schedules that have not ended by the fake's `now`. */
+  readonly schedules: Map<string, FakeRoleSchedule>;
+  readonly scheduleRequests: FakeScheduleRequest[];
+  /** Soft-deleted users by object id. */
+  readonly deletedItems: Map<string, FakeDeletedUser>;
+  /** The current Temporary Access Pass of each user, by user object id. */
+  readonly taps: Map<string, FakeTemporaryAccessPass>;
+  readonly sessionRevocations: FakeSessionRevocation[];
+  readonly settings: FakeTenantSettings;
+  /** Adds a user directly (no replication delay, no validation beyond a unique UPN). */
+  addUser(u: Partial<FakeUser> & { userPrincipalName: string }): FakeUser;
+  /** Assigns a role directly, as an administrator in the portal would. */
+  assignRoleByHand(objectId: string, roleTemplateId: string): FakeRoleAssignment;
+  /** The user with that object id or UPN (case-insensitive), or undefined. */
+  findUser(idOrUpn: string): FakeUser | undefined;
+  /** Role template ids the user holds now (direct and active PIM). */
+  rolesOf(objectId: string): string[];
+}
+
+export interface FakeThrottleLimit {
+  requests: number;
+  windowMs: number;
+  /** Retry-After to answer; default: the seconds left in the window (at least 1). */
+  retryAfterSeconds?: number;
+}
+
+export interface FakeFault {
+  /** Only for calls whose token is for this tenant. */
+  tenantId?: string;
+  method?: string;
+  /** A string matches as a prefix of the path after `/v1.0` (no query); a RegExp is tested against it. */
+  path?: RegExp | string;
+  /** How many matching calls fail (default: every one until `clear()`). */
+  times?: number;
+  /** `timeout` never answers (until the client aborts); `reset` is a network error. Both only outside `$batch`. */
+  kind: 'status' | 'timeout' | 'reset';
+  status?: number;
+  code?: string;
+  message?: string;
+  retryAfterSeconds?: number;
+}
+
+export interface FakeTokenFault {
+  status: number;
+  /** OAuth error, e.g. `unauthorized_client`, `invalid_request`, `temporarily_unavailable`. */
+  error: string;
+  /** E.g. `AADSTS7000112` (or the bare number). */
+  aadsts: string;
+  description: string;
+  retryAfterSeconds?: number;
+}
+
+export interface FakeControls {
+  /** Awaited per Graph call. */
+  latencyMs: number;
+  throttle(tenantId: string | '*', limit: FakeThrottleLimit | null): void;
+  inject(fault: FakeFault): void;
+  /** After `POST /users`, calls naming the new object answer 404 Request_ResourceNotFound for this long. */
+  replicationDelayMs: number;
+  tokenFault(tenantId: string, fault: FakeTokenFault | null): void;
+  /** Removes throttles, faults and token faults; sets latency and replication delay back to 0. */
+  clear(): void;
+}
+
+export interface FakeRequestLogEntry {
+  /** ISO instant by the fake's clock. */
+  at: string;
+  method: string;
+  url: string;
+  /** For Graph: the path after `/v1.0`; for login: the URL path. */
+  path: string;
+  tenantId: string | null;
+  /** 0 for a network error or a call that never got an answer. */
+  status: number;
+  /** For sub-requests of a `$batch`: the batch's request-id. */
+  batchId?: string;
+  /** The sub-request's id inside its batch. */
+  batchRequestId?: string;
+  clientRequestId: string;
+}
+
+export interface FakeConsentDecision {
+  tenantId: string;
+  accept: boolean;
+}
+
+export interface FakeEntra {
+  handlers: RequestHandler[];
+  registerApp(app: FakeAppRegistration): void;
+  addTenant(t?: FakeTenantOptions): FakeTenant;
+  /** Throws if unknown. */
+  tenant(tenantId: string): FakeTenant;
+  tenants(): FakeTenant[];
+  controls: FakeControls;
+  requests: FakeRequestLogEntry[];
+  /**
+   * The redirect URL the admin-consent endpoint answers for these query parameters. With `decision`, that
+   * tenant accepts (and becomes consented) or declines; the decision is also remembered for later calls
+   * through the msw handler. Without one: the remembered decision, else the first tenant accepts.
+   */
+  consent(params: URLSearchParams | Record<string, string>, decision?: FakeConsentDecision): string;
+  /** Sets (or clears) the decision the admin-consent handler uses next. */
+  setConsentDecision(decision: FakeConsentDecision | null): void;
+  /** Issues an access token as the token endpoint would (for tests that need odd tokens). */
+  issueToken(tenantId: string, options?: { clientId?: string; roles?: string[]; expiresInSeconds?: number }): string;
+  /** Forgets tenants, apps, requests and controls. */
+  reset(): void;
+}
