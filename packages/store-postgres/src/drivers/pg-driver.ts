@@ -138,7 +138,18 @@ export function pgDriver(pool: PgPoolLike, options: PgDriverOptions): Driver {
       }
     },
     async close(): Promise<void> {
-      if (options.closeDb) await pool.end();
+      if (!options.closeDb) return;
+      // pool.end() waits for every connection, also one still connecting to a silent host: bound the wait.
+      let timer: NodeJS.Timeout | undefined;
+      const limit = options.connectTimeoutMs + options.statementTimeoutMs;
+      await Promise.race([
+        pool.end().catch(() => {}),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, limit);
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
     },
   };
 }
