@@ -370,14 +370,26 @@ class EntraDirectory implements EntraDirectoryAdapter {
               throw error;
             }),
     ]);
-    // Both kinds are reported: a time-bound assignment may also appear among the direct ones, and removing
-    // it twice is harmless ("not found" is done), while hiding one could leave privilege behind.
+    // Entra holds one assignment per principal, role and scope; a PIM schedule also shows up among the
+    // direct assignments (and, in real tenants, permanent direct assignments show up as schedules without an
+    // end). Report each role once: time-bound where a schedule has an end, else the direct assignment.
     const refs: RoleAssignmentRef[] = [];
+    const timed = new Set<string>();
+    const directRoles = new Set(direct.map((a) => a.roleDefinitionId?.toLowerCase()));
     for (const s of schedules) {
-      if (s.id && s.roleDefinitionId) refs.push({ roleId: s.roleDefinitionId.toLowerCase(), assignmentId: s.id, kind: 'timeBound' });
+      if (!s.id || !s.roleDefinitionId) continue;
+      const roleId = s.roleDefinitionId.toLowerCase();
+      const ends = s.scheduleInfo?.expiration?.type !== 'noExpiration' && s.scheduleInfo?.expiration?.type !== undefined;
+      if (!ends && directRoles.has(roleId)) continue;
+      if (timed.has(roleId)) continue;
+      timed.add(roleId);
+      refs.push({ roleId, assignmentId: s.id, kind: 'timeBound' });
     }
     for (const a of direct) {
-      if (a.id && a.roleDefinitionId) refs.push({ roleId: a.roleDefinitionId.toLowerCase(), assignmentId: a.id, kind: 'direct' });
+      if (!a.id || !a.roleDefinitionId) continue;
+      const roleId = a.roleDefinitionId.toLowerCase();
+      if (timed.has(roleId)) continue;
+      refs.push({ roleId, assignmentId: a.id, kind: 'direct' });
     }
     return refs;
   }
@@ -403,7 +415,11 @@ class EntraDirectory implements EntraDirectoryAdapter {
             });
           } catch (error) {
             if (error instanceof GraphFailure && isGone(error)) return;
-            throw error;
+            if (!(error instanceof GraphFailure && error.licenseRequired)) throw error;
+            // PIM is not available (no P2, or it lapsed): whatever assignment of that role remains is a
+            // direct one, so remove that instead of leaving privilege behind.
+            this.setTenantCapabilities(tenant.tenantId, { p2: false });
+            await this.removeDirectByRole(tenant, objectId, a.roleId);
           }
         }),
       );
@@ -420,6 +436,21 @@ class EntraDirectory implements EntraDirectoryAdapter {
         }),
       );
     });
+  }
+
+  private async removeDirectByRole(tenant: TenantRef, objectId: string, roleId: string): Promise<void> {
+    const found = await this.http.getAll<UnifiedRoleAssignment>({
+      tenantId: tenant.tenantId,
+      path: `${ROLES}/roleAssignments?$filter=principalId eq ${q(objectId)} and roleDefinitionId eq ${q(roleId)}`,
+      operation: 'removeRoleAssignments',
+      permission: PERMISSION_FOR.roles,
+    });
+    for (const a of found) {
+      if (!a.id) continue;
+      await this.goneIsDone(objectId, () =>
+        this.http.request(this.call(tenant, 'DELETE', `${ROLES}/roleAssignments/${seg(a.id as string)}`, 'removeRoleAssignments', PERMISSION_FOR.roles)),
+      );
+    }
   }
 
   // ---- deprovisioning ----

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { DirectoryError } from '@jitadmin/core';
+import { GraphFailure } from '../../src/errors.js';
 import { ALL_ROLES, GRAPH, TENANT, graphError, makeAdapter, tenantRef, tokenEndpoint } from './support/mini-graph.js';
 
 const tokens = { tokenRequests: 0, roles: [...ALL_ROLES], forms: [] as URLSearchParams[] };
@@ -215,17 +216,35 @@ describe('translation', () => {
     expect(sent).toHaveLength(1);
   });
 
-  it('AadPremiumLicenseRequired on a PIM removal is LICENSE_MISSING', async () => {
-    const { adapter } = makeAdapter();
+  it('AadPremiumLicenseRequired on a PIM removal falls back to removing the direct assignment of that role', async () => {
+    const { adapter, sent } = makeAdapter();
+    const role = '62e90394-69f5-4237-9190-012177145e10';
     server.use(
       http.post(`${GRAPH}/roleManagement/directory/roleAssignmentScheduleRequests`, () =>
         graphError(400, 'AadPremiumLicenseRequired', 'The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.'),
       ),
+      http.get(`${GRAPH}/roleManagement/directory/roleAssignments`, ({ request }) => {
+        expect(new URL(request.url).searchParams.get('$filter')).toBe(`principalId eq '${USER}' and roleDefinitionId eq '${role}'`);
+        return HttpResponse.json({ value: [{ id: 'direct-1', principalId: USER, roleDefinitionId: role, directoryScopeId: '/' }] });
+      }),
+      http.delete(`${GRAPH}/roleManagement/directory/roleAssignments/direct-1`, () => new HttpResponse(null, { status: 204 })),
     );
-    const e = await caught(
-      adapter.removeRoleAssignments(tenantRef, USER, [{ roleId: '62e90394-69f5-4237-9190-012177145e10', assignmentId: 's1', kind: 'timeBound' }]),
-    );
-    expect(e.code).toBe('LICENSE_MISSING');
+    await adapter.removeRoleAssignments(tenantRef, USER, [{ roleId: role, assignmentId: 's1', kind: 'timeBound' }]);
+    expect(sent.map((r) => r.method)).toEqual(['POST', 'GET', 'DELETE']);
+    expect(adapter.tenantCapabilities(TENANT)).toEqual({ p2: false });
+  });
+
+  it('translates the license, conflict and unknown failures that reach no handler', () => {
+    const f = (status: number, code: string, message: string) => {
+      const g = new GraphFailure(status, code, message, 'rid', 'cid', [], undefined);
+      g.context = { tenantId: TENANT, operation: 'op', permission: 'X.Y' };
+      return g.toDirectoryError();
+    };
+    expect(f(400, 'AadPremiumLicenseRequired', 'needs P2')).toMatchObject({ code: 'LICENSE_MISSING', details: { requestId: 'rid' } });
+    expect(f(400, 'Request_BadRequest', 'A conflicting object with one or more of the specified property values is present in the directory.').code).toBe('DIRECTORY_CONFLICT');
+    expect(f(404, 'Request_ResourceNotFound', 'gone').code).toBe('DIRECTORY_NOT_FOUND');
+    expect(f(400, 'Request_BadRequest', "Property 'x' does not exist on type 'microsoft.graph.user'")).toMatchObject({ code: 'DIRECTORY_REJECTED' });
+    expect(f(400, 'Request_BadRequest', 'x').message).toMatch(/^entra: op in tenant /);
   });
 
   it('other 400s are DIRECTORY_REJECTED with Graph message, scrubbed of the password it was sent', async () => {
