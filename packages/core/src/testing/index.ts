@@ -8,3 +8,4 @@ export {};
 export * from './test-clock.js';
 export * from './fake-directory.js';
 export * from './store-conformance.js';
+export * from './directory-conformance.js';

@@ -52,6 +52,11 @@ export interface DirectoryConformanceContext {
   tenant: TenantRef;
   inspect: DirectoryInspector;
   teardown(): Promise<void>;
+  /**
+   * The directory's notion of now (ms since the epoch), when it runs on a clock of its own (a test clock);
+   * the suite picks role end times and checks TAP expiry against it. Default: `Date.now`.
+   */
+  now?(): number;
 }
 
 /** The suite's groups; each may be skipped with a reason. */

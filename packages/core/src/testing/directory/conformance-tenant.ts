@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ALL_TENANT_COMBINATIONS, CONFORMANCE_ROLE_IDS, describeCombination } from './conformance-harness.js';
+import type { UseDirectoryContext } from './conformance-types.js';
+
+/** Tenant-level calls: tenant info, preflight per tenant combination, role catalogue, declared capabilities. */
+export function tenantTests(use: UseDirectoryContext): void {
+  describe('tenant', () => {
+    const get = use();
+
+    it('declares each capability as a boolean', () => {
+      const { capabilities } = get().directory;
+      for (const key of ['timeBoundRoles', 'temporaryAccessPass', 'permanentDelete', 'perTechnicianAccounts'] as const) {
+        expect(typeof capabilities[key], key).toBe('boolean');
+      }
+      expect(get().directory.name).toMatch(/\S/);
+    });
+
+    it('getTenantInfo names the tenant and its default domain', async () => {
+      const { directory, tenant } = get();
+      const info = await directory.getTenantInfo(tenant.tenantId);
+      expect(info.tenantId.toLowerCase()).toBe(tenant.tenantId.toLowerCase());
+      expect(info.defaultDomain?.toLowerCase()).toBe(tenant.defaultDomain?.toLowerCase());
+      expect(typeof info.displayName).toBe('string');
+    });
+
+    it('listRoleDefinitions holds the built-in roles the suite assigns, each described', async () => {
+      const { directory, tenant } = get();
+      const roles = await directory.listRoleDefinitions(tenant);
+      const ids = roles.map((r) => r.id.toLowerCase());
+      for (const id of CONFORMANCE_ROLE_IDS) expect(ids).toContain(id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const role of roles) {
+        expect(role.displayName).toMatch(/\S/);
+        expect(typeof role.privileged).toBe('boolean');
+        expect(typeof role.description).toBe('string');
+      }
+    });
+  });
+
+  for (const combination of ALL_TENANT_COMBINATIONS) {
+    describe(`preflight, ${describeCombination(combination)}`, () => {
+      const get = use(combination);
+      it('reports a working token, P2, the TAP policy and the default domain as the tenant has them', async () => {
+        const { directory, tenant } = get();
+        const found = await directory.preflight(tenant.tenantId);
+        expect(found.tokenOk).toBe(true);
+        expect(found.p2).toBe(combination.p2);
+        expect(found.tapPolicy).toBe(combination.tap);
+        expect(found.defaultDomain?.toLowerCase()).toBe(tenant.defaultDomain?.toLowerCase());
+        expect(Array.isArray(found.permissions)).toBe(true);
+        for (const missing of found.missingPermissions) expect(found.permissions).not.toContain(missing);
+      });
+    });
+  }
+}
