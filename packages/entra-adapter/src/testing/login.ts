@@ -67,7 +67,7 @@ function thumbprintMatches(registered: string, header: Record<string, unknown>):
 
 /**
  * Checks a client assertion's claims and header: `aud` is this tenant's token endpoint, `iss` and `sub` are
- * the client id, it has not expired, and its `x5t`/`x5t#S256` names the registered certificate. The
+ * the client id, it has not expired (by the real clock), and its `x5t`/`x5t#S256` names the registered certificate. The
  * signature is not verified (the fake has no public key; tests need no real certificate).
  */
 function checkAssertion(state: FakeState, assertion: string, clientId: string, tenant: TenantState, segment: string, thumbprint: string | undefined): LoginError | null {
@@ -88,7 +88,8 @@ function checkAssertion(state: FakeState, assertion: string, clientId: string, t
   if (!aud.some((a) => typeof a === 'string' && audiences.some((x) => x.toLowerCase() === a.toLowerCase()))) {
     return invalidClient(700212, `Client assertion audience claim does not match Realm issuer. Review the documentation at https://aka.ms/certCredentials.`);
   }
-  const nowSec = state.now() / 1000;
+  // Assertions are made on the client's real clock (msal-node uses Date.now), not on the fake's test clock.
+  const nowSec = Date.now() / 1000;
   if (typeof p.exp !== 'number' || p.exp <= nowSec || (typeof p.nbf === 'number' && p.nbf > nowSec + 300)) {
     return invalidClient(700024, 'Client assertion is not within its valid time range.');
   }
