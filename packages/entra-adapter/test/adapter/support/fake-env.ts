@@ -30,6 +30,7 @@ export function useFakeEntra(options: { now?: () => number } = {}): FakeEntra {
 
 /** A fresh adapter over the fake, recording bodies, with fast retries. */
 export function adapterOverFake(overrides: Partial<EntraDirectoryOptions> = {}) {
+  const { fetch: inner = (...args: Parameters<typeof fetch>) => globalThis.fetch(...args), ...rest } = overrides;
   const sent: SentBody[] = [];
   const logger = memoryLogger();
   const recordingFetch: typeof fetch = async (input, init) => {
@@ -41,7 +42,7 @@ export function adapterOverFake(overrides: Partial<EntraDirectoryOptions> = {}) 
         body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
       });
     }
-    return globalThis.fetch(input, init);
+    return inner(input, init);
   };
   const directory = entraDirectory({
     clientId: CLIENT_ID,
@@ -52,7 +53,7 @@ export function adapterOverFake(overrides: Partial<EntraDirectoryOptions> = {}) 
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
     fetch: recordingFetch,
     logger,
-    ...overrides,
+    ...rest,
   });
   return { directory, sent, logger };
 }
