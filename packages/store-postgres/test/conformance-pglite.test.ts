@@ -1,8 +1,9 @@
 import { describeStoreConformance } from '@jitadmin/core/testing';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { pgliteHarnesses } from './support.js';
 
 const harnesses = pgliteHarnesses();
+beforeAll(() => harnesses.init());
 afterAll(() => harnesses.close());
 
 describeStoreConformance({

@@ -16,8 +16,9 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 
 describe('migrations (PGlite)', () => {
   let db: PGlite;
-  beforeAll(() => {
+  beforeAll(async () => {
     db = new PGlite();
+    await db.waitReady;
   });
   afterAll(() => db.close());
 

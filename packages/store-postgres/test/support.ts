@@ -81,9 +81,18 @@ export function sqlInspector(db: RawDb, schema: string): StoreInspector {
 }
 
 /** One PGlite for a whole test file; each store gets its own schema in it, dropped by `teardown`. */
-export function pgliteHarnesses(): { setup(): Promise<StoreHarness & { store: PostgresStore }>; close(): Promise<void> } {
+export function pgliteHarnesses(): {
+  /** Starts PGlite (seconds on a busy machine): call it from `beforeAll`, whose timeout is the longer. */
+  init(): Promise<void>;
+  setup(): Promise<StoreHarness & { store: PostgresStore }>;
+  close(): Promise<void>;
+} {
   let db: PGlite | undefined;
   return {
+    async init() {
+      db ??= new PGlite();
+      await db.waitReady;
+    },
     async setup() {
       db ??= new PGlite();
       const shared = db;

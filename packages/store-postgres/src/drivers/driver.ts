@@ -28,6 +28,7 @@ export interface Driver extends Queryable {
 export interface PgClientLike {
   query(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
   release(destroy?: boolean | Error): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** The part of a `pg` Pool the store uses. */

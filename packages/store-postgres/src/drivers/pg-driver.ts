@@ -48,6 +48,8 @@ export function pgDriver(pool: PgPoolLike, options: PgDriverOptions): Driver {
   // crash the process. The next checkout gets a fresh connection or a STORE_UNAVAILABLE error instead.
   if (pool.listenerCount('error') === 0) pool.on('error', () => {});
 
+  const guarded = new WeakSet<PgClientLike>();
+
   async function connect(): Promise<Conn> {
     const pending = pool.connect();
     let timer: NodeJS.Timeout | undefined;
@@ -55,7 +57,14 @@ export function pgDriver(pool: PgPoolLike, options: PgDriverOptions): Driver {
       timer = setTimeout(() => reject(timeoutError(target, 'connect', options.connectTimeoutMs)), options.connectTimeoutMs);
     });
     try {
-      return { client: await Promise.race([pending, timeout]), broken: false };
+      const client = await Promise.race([pending, timeout]);
+      // A connection that drops while checked out emits 'error' on the client, which would crash the
+      // process without a listener; the statement that was using it fails anyway and the client is destroyed.
+      if (!guarded.has(client)) {
+        guarded.add(client);
+        client.on('error', () => {});
+      }
+      return { client, broken: false };
     } catch (error) {
       // If the checkout completes after we gave up, hand the connection straight back.
       pending.then((c) => c.release(), () => {});
