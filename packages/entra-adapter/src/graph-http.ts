@@ -123,7 +123,8 @@ export class GraphHttp {
         const { res, body } = attempt;
         if (res.ok) return { status: res.status, body: body as T, requestId: res.headers.get('request-id') ?? undefined };
         const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
-        const failure = parseGraphError(res.status, body, res.headers, attempt.clientRequestId, req.secrets ?? [], retryAfter);
+        // Graph could echo anything it was sent: scrub the body's secrets and our own bearer token.
+        const failure = parseGraphError(res.status, body, res.headers, attempt.clientRequestId, [...(req.secrets ?? []), token.token], retryAfter);
         failure.context = { ...ctx, permissionHeld: holdsPermission(token.roles, req.permission) };
         giveUp = failure;
         if (res.status === 401 && !refreshed) {

@@ -16,6 +16,8 @@ export interface SentBody {
   method: string;
   path: string;
   body: unknown;
+  /** The bearer token sent (to check it never leaks). */
+  token: string;
 }
 
 /** Starts a fake Entra ID (and its msw server) for the test file. */
@@ -40,6 +42,7 @@ export function adapterOverFake(overrides: Partial<EntraDirectoryOptions> = {}) 
         method: init?.method ?? 'GET',
         path: new URL(url).pathname.replace(/^\/v1\.0/, ''),
         body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
+        token: (new Headers(init?.headers).get('authorization') ?? '').replace(/^Bearer /, ''),
       });
     }
     return inner(input, init);
