@@ -275,7 +275,7 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
     calls.push(call);
     try {
       if (latencyMs > 0) await clock.sleep(latencyMs);
-      const fault = matchFault(method, tenantId);
+      const fault = matchFault(method, tenantId, args);
       if (fault?.when === 'before') {
         fault.consume();
         call.injected = true;

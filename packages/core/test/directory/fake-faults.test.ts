@@ -158,6 +158,27 @@ describe('fake directory fault injection', () => {
     expect(() => fake.faults.inject({ error: 'transient', times: -1 })).toThrow(RangeError);
   });
 
+  it('lets `skip` matching calls through first, and fires only where `where` accepts the call', async () => {
+    const { fake, tenant } = world();
+    const { objectId } = await newAccount(fake, tenant);
+    const roles = [ROLE_IDS.globalReader, ROLE_IDS.securityReader, ROLE_IDS.helpdeskAdministrator, ROLE_IDS.userAdministrator];
+    const third = fake.faults.inject({ method: 'assignRole', error: 'transient', skip: 2, times: 1 });
+    const results = [];
+    for (const roleId of roles.slice(0, 3)) {
+      results.push(await fake.assignRole(tenant, { objectId, roleId, until: null, justification: 'j' }).then(() => 'ok', (e: { code: string }) => e.code));
+    }
+    expect(results).toEqual(['ok', 'ok', 'TRANSIENT']);
+    expect(third).toMatchObject({ fired: 1, active: false });
+
+    fake.faults.inject({ method: 'assignRole', error: 'permanent', where: (args) => args.roleId === ROLE_IDS.userAdministrator });
+    await fake.assignRole(tenant, { objectId, roleId: roles[2]!, until: null, justification: 'j' });
+    await expect(fake.assignRole(tenant, { objectId, roleId: roles[3]!, until: null, justification: 'j' })).rejects.toMatchObject({
+      code: 'DIRECTORY_REJECTED',
+    });
+    expect(fake.inspect.assignments(tenant.tenantId, objectId).map((a) => a.roleId)).toEqual(roles.slice(0, 3));
+    expect(() => fake.faults.inject({ error: 'transient', skip: 0.5 })).toThrow(RangeError);
+  });
+
   it('rolls probabilities on a seeded RNG: the same seed replays the same failures', async () => {
     const outcomes = async (seed: number, probability: number) => {
       const fake = createFakeDirectory({ seed });

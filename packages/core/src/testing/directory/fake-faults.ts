@@ -50,6 +50,10 @@ export interface FaultRule {
   method?: DirectoryMethod | '*';
   /** Only calls for this tenant; absent: every tenant. */
   tenantId?: string;
+  /** Only calls whose secret-free argument summary (as in the call log) passes this test. */
+  where?: (args: Readonly<Record<string, unknown>>) => boolean;
+  /** Let this many matching calls through before the fault starts firing ("fail the third assignRole"). */
+  skip?: number;
   /** How many times the fault fires before it is spent; absent: until removed or cleared. */
   times?: number;
   /** Chance (0 to 1) that a matching call fails, rolled on the fake's seeded RNG; absent: 1. */
@@ -84,6 +88,8 @@ export interface FaultController {
 
 interface Entry {
   rule: Readonly<FaultRule>;
+  /** Matching calls let through because of `skip`. */
+  skipped: number;
   fired: number;
   removed: boolean;
 }
@@ -151,13 +157,16 @@ export function createFaultController(adapter: string, random: SeededRandom) {
 
   const controller: FaultController = {
     inject(rule) {
-      if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times >= 0)) {
-        throw new RangeError(`${adapter}: fault times must be a non-negative integer`);
+      for (const key of ['times', 'skip'] as const) {
+        const n = rule[key];
+        if (n !== undefined && !(Number.isInteger(n) && n >= 0)) {
+          throw new RangeError(`${adapter}: fault ${key} must be a non-negative integer`);
+        }
       }
       if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
         throw new RangeError(`${adapter}: fault probability must be within [0, 1]`);
       }
-      const entry: Entry = { rule: Object.freeze({ ...rule }), fired: 0, removed: false };
+      const entry: Entry = { rule: Object.freeze({ ...rule }), skipped: 0, fired: 0, removed: false };
       entries.push(entry);
       return handle(entry);
     },
@@ -169,12 +178,17 @@ export function createFaultController(adapter: string, random: SeededRandom) {
   };
 
   /** The first active fault matching the call whose probability roll succeeds, if any. */
-  function match(method: DirectoryMethod, tenantId: string): FaultHit | null {
+  function match(method: DirectoryMethod, tenantId: string, args: Readonly<Record<string, unknown>>): FaultHit | null {
     for (const entry of entries) {
       if (!isActive(entry)) continue;
       const { rule } = entry;
       if (rule.method !== undefined && rule.method !== '*' && rule.method !== method) continue;
       if (rule.tenantId !== undefined && rule.tenantId !== tenantId) continue;
+      if (rule.where && !rule.where(args)) continue;
+      if (entry.skipped < (rule.skip ?? 0)) {
+        entry.skipped += 1;
+        continue;
+      }
       if (rule.probability !== undefined && !(random.next() < rule.probability)) continue;
       return {
         when: rule.when ?? 'before',
