@@ -149,7 +149,7 @@ describe('Graph authentication and permissions', () => {
     const t = fake.addTenant();
     const noToken = await fetch(`${GRAPH}/users`);
     expect(noToken.status).toBe(401);
-    expectGraphError({ status: noToken.status, headers: noToken.headers, body: await noToken.json() }, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
+    expectGraphError({ status: noToken.status, headers: noToken.headers, body: (await noToken.json()) as Record<string, unknown> }, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
     const good = fake.issueToken(t.tenantId);
     const [h, p] = good.split('.') as [string, string];
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims(good), roles: ['Directory.ReadWrite.All'] })).toString('base64url')}.${good.split('.')[2]}`;
