@@ -1,6 +1,7 @@
 import { ConflictError, DirectoryError, ForbiddenError, JitError, isJitError, wrapAdapterError } from '../errors.js';
 import type { Grant, GrantStep } from '../domain/grant.js';
 import type { TenantRef } from '../ports/directory.js';
+import type { StoreTx } from '../ports/store.js';
 import { retryDelayMs } from './backoff.js';
 import type { Context } from './context.js';
 import { grantEvent, writeGrant, type GrantChange } from './grant-writes.js';
@@ -154,7 +155,6 @@ export class GrantEngine {
         await directory.enableAccount(tenant, objectId, password);
       }
     }
-    const createdAt = this.ctx.nowIso();
     return this.write(base, {
       grant: {
         ...base,
@@ -164,19 +164,20 @@ export class GrantEngine {
         account: { ...base.account!, objectId, userPrincipalName: upn },
       },
       audit: [{ action: 'grant.step', details: { step: 'grant_access', objectId } }],
-      ...(g.policy.accountModel === 'perTechnician'
-        ? {
-            alsoInTx: (tx) =>
-              tx.putTechnicianAccount({
-                providerId: g.providerId,
-                customerId: g.customerId,
-                technicianId: g.technicianId,
-                objectId,
-                userPrincipalName: upn,
-                createdAt,
-              }),
-          }
-        : {}),
+      ...(g.policy.accountModel === 'perTechnician' ? { alsoInTx: (tx) => this.recordKeptAccount(tx, g, objectId, upn) } : {}),
+    });
+  }
+
+  private async recordKeptAccount(tx: StoreTx, g: Grant, objectId: string, userPrincipalName: string): Promise<void> {
+    const existing = await tx.getTechnicianAccount(g.providerId, g.customerId, g.technicianId);
+    if (existing?.objectId === objectId) return;
+    await tx.putTechnicianAccount({
+      providerId: g.providerId,
+      customerId: g.customerId,
+      technicianId: g.technicianId,
+      objectId,
+      userPrincipalName,
+      createdAt: this.ctx.nowIso(),
     });
   }
 
@@ -264,8 +265,14 @@ export class GrantEngine {
     const step: GrantStep = g.step && ['remove_roles', 'end_sessions', 'remove_account', 'verify'].includes(g.step) ? g.step : 'remove_roles';
     switch (step) {
       case 'remove_roles': {
-        await directory.removeRoleAssignments(tenant, objectId, g.account.assignments);
-        return this.toStep(g, 'end_sessions', { removedRoles: g.account.assignments.map((a) => a.roleId) });
+        // The refs recorded at activation cover every role on the fast path (one round trip to cut access).
+        // After a partial provisioning or a failed attempt some may be unknown (a lost answer, a role added by
+        // hand): then list what the account really holds, since any admin role left blocks disabling it.
+        const known = g.account.assignments;
+        const complete = g.activatedAt !== null && g.attempts === 0 && g.roles.every((r) => known.some((a) => a.roleId === r));
+        const assignments = complete ? known : await directory.listRoleAssignments(tenant, objectId);
+        await directory.removeRoleAssignments(tenant, objectId, assignments);
+        return this.toStep(g, 'end_sessions', { removedRoles: assignments.map((a) => a.roleId) });
       }
       case 'end_sessions': {
         const results = await Promise.allSettled([
@@ -273,11 +280,15 @@ export class GrantEngine {
           directory.disableAccount(tenant, objectId),
         ]);
         const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed) throw failed.reason;
+        if (failed) return this.changeFailed(g, failed.reason);
         return this.toStep(g, removeAccount ? 'remove_account' : 'verify');
       }
       case 'remove_account':
-        await directory.deleteAccount(tenant, objectId, { permanent: this.ctx.options.permanentDelete });
+        try {
+          await directory.deleteAccount(tenant, objectId, { permanent: this.ctx.options.permanentDelete });
+        } catch (error) {
+          return this.changeFailed(g, error);
+        }
         return this.toStep(g, 'verify');
       case 'verify': {
         const state = await directory.readAccount(tenant, objectId);
@@ -303,6 +314,15 @@ export class GrantEngine {
     });
   }
 
+  /**
+   * Disabling or deleting failed. If for good (Entra refuses to change an account that still holds an admin
+   * role), go back to removing roles, listing them afresh; a passing fault retries the same step.
+   */
+  private changeFailed(g: Grant, error: unknown): Promise<Grant | null> {
+    const retryable = error instanceof JitError && error.retryable;
+    return this.onStepFailed(g, error, retryable ? g : { ...g, step: 'remove_roles' });
+  }
+
   private verifyFailed(g: Grant, backTo: GrantStep, what: string, base: Grant = g): Promise<Grant | null> {
     const error = new DirectoryError('TRANSIENT', `Read-back after deprovisioning found that ${what}`);
     return this.onStepFailed(g, error, { ...base, step: backTo });
@@ -318,9 +338,12 @@ export class GrantEngine {
       lease: null,
       attempts: 0,
     };
+    const kept = g.policy.accountModel === 'perTechnician' && g.account?.objectId ? g.account : null;
     await this.write(g, {
       grant: next,
       destroySecrets: true,
+      // A kept account is recorded again at the end: a crash may have lost the record made when it was created.
+      ...(kept ? { alsoInTx: (tx) => this.recordKeptAccount(tx, g, kept.objectId!, kept.userPrincipalName) } : {}),
       audit: [{ action: 'grant.closed', details: { endReason: g.endReason, objectId: g.account?.objectId ?? null } }],
       events: [grantEvent(next, 'closed', { endReason: g.endReason })],
     });

@@ -12,6 +12,14 @@ export function ephemeralUpn(grantId: string, domain: string): string {
   return `${ACCOUNT_PREFIX}${local}@${domain}`;
 }
 
+/** The grant id an ephemeral UPN was derived from (grant ids are UUIDs), or null. */
+export function grantIdFromUpn(upn: string): string | null {
+  const match = /^jitadmin-([0-9a-f]{32})@/i.exec(upn);
+  if (!match) return null;
+  const h = match[1]!.toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 /** UPN of a technician's kept account on one customer (per-technician model): stable for that pair. */
 export function technicianUpn(providerId: string, technicianId: string, domain: string): string {
   const digest = createHash('sha256').update(`${providerId}\n${technicianId}`).digest('hex').slice(0, 24);

@@ -3,7 +3,7 @@ import type { Customer } from '../domain/customer.js';
 import { LIVE_STATES, type Grant } from '../domain/grant.js';
 import type { DirectoryAccount, TenantRef } from '../ports/directory.js';
 import type { Context } from '../engine/context.js';
-import { ephemeralUpn } from '../engine/naming.js';
+import { ephemeralUpn, grantIdFromUpn } from '../engine/naming.js';
 import type { ReconcileReport } from '../service/types.js';
 
 const ACTOR = 'system:reconciler';
@@ -95,11 +95,38 @@ export class Reconciler {
         if (account.enabled) await directory.disableAccount(view.tenant, account.objectId);
         continue;
       }
+      const keptByRule = await this.closedGrantKeeping(view, account);
+      if (keptByRule) {
+        // A rule whose expiration action is "disable" keeps the account: it must stay disabled and bare.
+        await this.removeDrift(view, account, new Set(), report, keptByRule);
+        if (account.enabled) await directory.disableAccount(view.tenant, account.objectId);
+        continue;
+      }
       const age = account.createdAt ? clock.now() - Date.parse(account.createdAt) : Number.POSITIVE_INFINITY;
       if (age < options.reconcileGraceMs) continue;
       await this.removeOrphan(view, account);
       report.orphansRemoved.push(account.objectId);
     }
+  }
+
+  /** The ended grant whose rule said to keep this account disabled, found through the grant id in its UPN. */
+  private async closedGrantKeeping(view: TenantView, account: DirectoryAccount): Promise<Grant | null> {
+    const id = grantIdFromUpn(account.userPrincipalName);
+    if (!id) return null;
+    for (const customer of view.customers) {
+      const grant = await this.ctx.store.getGrant(customer.providerId, id);
+      if (
+        grant &&
+        grant.customerId === customer.id &&
+        grant.state === 'closed' &&
+        grant.policy.accountModel === 'ephemeral' &&
+        grant.policy.expirationAction === 'disable' &&
+        grant.account?.userPrincipalName.toLowerCase() === account.userPrincipalName.toLowerCase()
+      ) {
+        return grant;
+      }
+    }
+    return null;
   }
 
   private async removeOrphan(view: TenantView, account: DirectoryAccount): Promise<void> {
