@@ -210,9 +210,10 @@ const FAULTS: Fault[] = [
 ];
 
 let n = 0;
-function freshEnv(options: { p2?: boolean; tapPolicy?: boolean; appHasPrivilegedRole?: boolean } = {}): Env {
+function freshEnv(options: { p2?: boolean; tapPolicy?: boolean; appHasPrivilegedRole?: boolean; requestTimeoutMs?: number } = {}): Env {
   const tenant = fake.addTenant({ p2: options.p2 ?? true, tapPolicy: options.tapPolicy ?? true, appHasPrivilegedRole: options.appHasPrivilegedRole ?? true });
-  const { directory } = adapterOverFake({ requestTimeoutMs: 150 });
+  // Short timeouts only where a timeout is the fault: elsewhere a slow, busy machine must not add one.
+  const { directory } = adapterOverFake({ requestTimeoutMs: options.requestTimeoutMs ?? 10_000 });
   return { tenant, ref: { tenantId: tenant.tenantId, defaultDomain: tenant.domain }, directory, upn: `jit-m${++n}@${tenant.domain}`, objectId: '', assignmentId: '' };
 }
 
@@ -226,7 +227,7 @@ async function outcome(p: Promise<unknown>): Promise<{ ok: true; value: unknown 
 
 describe.each(OPERATIONS.map((op) => [op.name, op] as const))('%s', (_name, op) => {
   it.each(FAULTS.map((f) => [f.name, f] as const))('%s', async (_fault, f) => {
-    const env = freshEnv();
+    const env = freshEnv(f.graph?.kind === 'timeout' ? { requestTimeoutMs: 300 } : {});
     op.prepare(env);
     if (f.revokePermission) env.tenant.settings.permissions = env.tenant.settings.permissions.filter((p) => p !== op.permission);
     if (f.graph) fake.controls.inject({ ...f.graph, tenantId: env.tenant.tenantId, method: op.method, path: op.path });

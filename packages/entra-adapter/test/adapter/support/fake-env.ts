@@ -52,7 +52,7 @@ export function adapterOverFake(overrides: Partial<EntraDirectoryOptions> = {}) 
     credential: { clientSecret: CLIENT_SECRET },
     retry: { maxAttempts: 4, baseDelayMs: 2, maxDelayMs: 20, deadlineMs: 5_000 },
     replicationRetry: { deadlineMs: 5_000 },
-    requestTimeoutMs: 2_000,
+    requestTimeoutMs: 10_000,
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
     fetch: recordingFetch,
     logger,
