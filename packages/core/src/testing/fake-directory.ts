@@ -21,6 +21,17 @@
  * - A missing consented permission fails `PERMISSION_MISSING` with `details.permission`.
  * - Deleting a user ends its role assignments.
  *
+ * ```ts
+ * const clock = createTestClock();
+ * const directory = createFakeDirectory({ clock, seed: 1 });
+ * const tenant = directory.addTenant({ p2: false, tap: true });          // a TenantRef
+ * directory.faults.inject({ method: 'assignRole', error: 'throttled', times: 2, retryAfterMs: 5_000 });
+ * directory.faults.inject({ method: 'createAccount', error: 'transient', times: 1, when: 'after' }); // lost answer
+ * // ... run core ...
+ * expect(directory.inspect.createdCount(tenant.tenantId, upn)).toBe(1);  // created once despite the retry
+ * expect(directory.inspect.assignments(tenant.tenantId, objectId)).toEqual([]);
+ * ```
+ *
  * @module
  */
 import { randomBytes, randomUUID } from 'node:crypto';
