@@ -447,7 +447,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
     });
     for (const a of found) {
       if (!a.id) continue;
-      await this.goneIsDone(objectId, () =>
+      await this.goneIsDone(() =>
         this.http.request(this.call(tenant, 'DELETE', `${ROLES}/roleAssignments/${seg(a.id as string)}`, 'removeRoleAssignments', PERMISSION_FOR.roles)),
       );
     }
@@ -457,7 +457,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
 
   revokeSessions(tenant: TenantRef, objectId: string): Promise<void> {
     return this.run('revokeSessions', tenant.tenantId, async () => {
-      await this.goneIsDone(objectId, () =>
+      await this.goneIsDone(() =>
         this.http.request({
           ...this.call(tenant, 'POST', `/users/${seg(objectId)}/revokeSignInSessions`, 'revokeSessions', PERMISSION_FOR.users),
           retryNotFound: this.isRecent(objectId),
@@ -470,7 +470,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
     return this.run('disableAccount', tenant.tenantId, async () => {
       const password = unknowablePassword();
       const body: User = { accountEnabled: false, passwordProfile: { password, forceChangePasswordNextSignIn: false } };
-      await this.goneIsDone(objectId, () =>
+      await this.goneIsDone(() =>
         this.http.request({
           ...this.call(tenant, 'PATCH', `/users/${seg(objectId)}`, 'disableAccount', PERMISSION_FOR.users),
           body,
@@ -483,7 +483,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
 
   deleteAccount(tenant: TenantRef, objectId: string, options: { permanent: boolean }): Promise<void> {
     return this.run('deleteAccount', tenant.tenantId, async () => {
-      const deleted = await this.goneIsDone(objectId, () =>
+      const deleted = await this.goneIsDone(() =>
         this.http.request({
           ...this.call(tenant, 'DELETE', `/users/${seg(objectId)}`, 'deleteAccount', PERMISSION_FOR.users),
           retryNotFound: this.isRecent(objectId),
@@ -493,7 +493,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
       if (!options.permanent) return;
       // Just deleted: the recycle bin may not show it yet, so a 404 there is lag. Otherwise 404 means gone
       // for good (or never there).
-      await this.goneIsDone(objectId, () =>
+      await this.goneIsDone(() =>
         this.http.request({
           ...this.call(tenant, 'DELETE', `/directory/deletedItems/${seg(objectId)}`, 'deleteAccount', PERMISSION_FOR.permanentDelete),
           retryNotFound: deleted,
@@ -628,7 +628,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
   }
 
   /** Runs a removal; "not found" counts as done. Returns whether the call succeeded (false: was gone). */
-  private async goneIsDone(_objectId: string, fn: () => Promise<unknown>): Promise<boolean> {
+  private async goneIsDone(fn: () => Promise<unknown>): Promise<boolean> {
     try {
       await fn();
       return true;

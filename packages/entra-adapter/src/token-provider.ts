@@ -54,14 +54,8 @@ export class TokenProvider {
   private readonly inFlight = new Map<string, Promise<AccessToken>>();
   /** Where MSAL blocks token requests after a 429/5xx, so we can say THROTTLED with the time left. */
   private readonly blockedUntil = new Map<string, number>();
-  private readonly lastRoles = new Map<string, string[]>();
 
   constructor(private readonly options: TokenProviderOptions) {}
-
-  /** The permissions of the most recent token for the tenant (empty before the first). */
-  rolesOf(tenantId: string): readonly string[] {
-    return this.lastRoles.get(tenantId) ?? [];
-  }
 
   /** A valid token for the tenant. `forceRefresh` skips MSAL's cache (after Graph answered 401). */
   get(tenantId: string, forceRefresh = false): Promise<AccessToken> {
@@ -80,7 +74,6 @@ export class TokenProvider {
       const result = await entry.app.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE], skipCache: forceRefresh });
       if (!result?.accessToken) throw new Error('token response without an access token');
       const roles = rolesClaim(result.accessToken);
-      this.lastRoles.set(tenantId, roles);
       return { token: result.accessToken, roles, expiresAt: result.expiresOn?.getTime() ?? this.options.now() + 3_000_000 };
     } catch (error) {
       throw this.translate(tenantId, error, entry.wire.last);
