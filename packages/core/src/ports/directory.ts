@@ -116,19 +116,24 @@ export interface DirectoryAdapter {
   createAccount(tenant: TenantRef, account: NewAccount): Promise<{ account: DirectoryAccount; created: boolean }>;
   /** The account with that UPN, or null. */
   findAccount(tenant: TenantRef, userPrincipalName: string): Promise<DirectoryAccount | null>;
-  /** Enables the account and sets its password (no forced change). */
+  /** Enables the account and sets its password (no forced change). A missing account: `DIRECTORY_NOT_FOUND`. */
   enableAccount(tenant: TenantRef, objectId: string, password: string): Promise<void>;
 
-  /** Assigns a role; an existing assignment of that role counts as done (and is returned). */
+  /**
+   * Assigns a role. An existing active assignment of the role counts as done whatever its kind (and is
+   * returned); a later `until` extends a time-bound one and never shortens it; where the tenant has no
+   * time-bound roles, `until` gives a direct assignment. A missing account is `DIRECTORY_NOT_FOUND`
+   * (retryable: replication delay).
+   */
   assignRole(tenant: TenantRef, request: RoleAssignmentRequest): Promise<RoleAssignmentRef>;
-  /** Issues a Temporary Access Pass; a new pass replaces the previous one. */
+  /** Issues a Temporary Access Pass; a new pass replaces the previous one. A missing account: `DIRECTORY_NOT_FOUND`. */
   createTemporaryAccessPass(
     tenant: TenantRef,
     objectId: string,
     request: TemporaryAccessPassRequest,
   ): Promise<IssuedTemporaryAccessPass>;
 
-  /** Every role assignment the account holds (direct and time-bound). */
+  /** Every role assignment the account holds (direct and active time-bound); a missing account has none. */
   listRoleAssignments(tenant: TenantRef, objectId: string): Promise<RoleAssignmentRef[]>;
   /** Removes these assignments; those already gone count as removed. */
   removeRoleAssignments(tenant: TenantRef, objectId: string, assignments: readonly RoleAssignmentRef[]): Promise<void>;
