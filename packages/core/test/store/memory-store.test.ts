@@ -4,6 +4,7 @@ import { expect, it } from 'vitest';
 
 describeStoreConformance({
   name: 'memory',
+  propertyRuns: 60,
   setup: async () => {
     const store = createMemoryStore();
     return { store, inspect: inspectMemoryStore(store), teardown: () => store.close() };

@@ -11,24 +11,30 @@ const MINUTE = 60_000;
 const SLOTS = 5;
 /** Slot 4 lives in another provider, so claims are checked across providers. */
 const providerOf = (slot: number) => (slot === SLOTS - 1 ? PROVIDER_B : PROVIDER_A);
-const ROLE_SETS = [[ROLE.userAdministrator], [ROLE.helpdeskAdministrator, ROLE.userAdministrator].sort()];
+/** One role set in two orders: the duplicate rule must compare sets, so both orders are the same key. */
+const ROLE_SETS = [
+  [ROLE.helpdeskAdministrator, ROLE.userAdministrator],
+  [ROLE.userAdministrator, ROLE.helpdeskAdministrator],
+];
 
 type Op =
   | { kind: 'insert'; slot: number; tech: number; roles: number; state: GrantState; due: number | null }
-  | { kind: 'update'; slot: number; state: GrantState; due: number | null; note: string }
+  | { kind: 'update'; slot: number; state: GrantState; due: number | null; release: boolean; note: string }
   | { kind: 'stale'; slot: number; ahead: boolean }
   | { kind: 'claim'; limit: number; leaseMinutes: number }
   | { kind: 'advance'; minutes: number };
 
-const due = fc.option(fc.integer({ min: -20, max: 40 }), { nil: null });
+// Minutes are in steps of 5 for due times, leases and clock moves, so a lease often ends exactly "now".
+const five = (min: number, max: number) => fc.integer({ min: min / 5, max: max / 5 }).map((n) => n * 5);
+const due = fc.option(five(-20, 20), { nil: null, freq: 5 });
 const slot = fc.integer({ min: 0, max: SLOTS - 1 });
 const state = fc.constantFrom(...GRANT_STATES);
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('insert' as const), slot, tech: fc.integer({ min: 0, max: 1 }), roles: fc.integer({ min: 0, max: 1 }), state, due }),
-  fc.record({ kind: fc.constant('update' as const), slot, state, due, note: fc.string({ maxLength: 8 }) }),
-  fc.record({ kind: fc.constant('stale' as const), slot, ahead: fc.boolean() }),
-  fc.record({ kind: fc.constant('claim' as const), limit: fc.integer({ min: 1, max: 3 }), leaseMinutes: fc.integer({ min: 1, max: 30 }) }),
-  fc.record({ kind: fc.constant('advance' as const), minutes: fc.integer({ min: 0, max: 30 }) }),
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('insert' as const), slot, tech: fc.integer({ min: 0, max: 1 }), roles: fc.integer({ min: 0, max: 1 }), state, due }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('update' as const), slot, state, due, release: fc.boolean(), note: fc.string({ maxLength: 8 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('stale' as const), slot, ahead: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('claim' as const), limit: fc.integer({ min: 1, max: 3 }), leaseMinutes: five(5, 20) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), minutes: five(0, 15) }) },
 );
 
 /**
@@ -93,7 +99,14 @@ async function run(store: Store, ops: Op[], runId: string): Promise<void> {
       case 'update': {
         const current = model.grants.get(o.slot);
         const base = current ?? makeGrant({ providerId: providerOf(o.slot), id: idOf(o.slot) });
-        const next = { ...base, state: o.state, dueAt: dueAt(model.now, o.due, o.slot), justification: o.note };
+        const next = {
+          ...base,
+          state: o.state,
+          dueAt: dueAt(model.now, o.due, o.slot),
+          justification: o.note,
+          // A worker that finished its step releases the lease; other writers leave it as it was.
+          lease: o.release ? null : base.lease,
+        };
         const outcome = await store.transaction((tx) => tx.updateGrant(next, base.version)).then(
           (v) => ({ ok: true as const, v }),
           (e: unknown) => ({ ok: false as const, code: codeOf(e) }),
@@ -149,7 +162,7 @@ export function modelTests(ctx: SuiteContext): void {
     it('insert/update/stale-update/claim sequences leave the store equal to a simple model', async () => {
       let runs = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), async (ops) => {
+        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40, size: 'max' }), async (ops) => {
           // A fresh store per run: claimDue works across all providers, so runs must not share one.
           const harness = await ctx.options.setup();
           try {
