@@ -56,8 +56,9 @@ function url(value: string, field: string): string {
   } catch {
     throw new ValidationError(`entra: ${field} must be an absolute URL`, { field });
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new ValidationError(`entra: ${field} must be an http(s) URL`, { field });
+  // Tokens and client credentials travel to these hosts: never in clear (MSAL refuses http authorities too).
+  if (parsed.protocol !== 'https:') {
+    throw new ValidationError(`entra: ${field} must be an https URL`, { field });
   }
   return value.replace(/\/+$/, '');
 }

@@ -90,6 +90,8 @@ describe('token acquisition', () => {
     expect(() => makeAdapter({ credential: { privateKeyPem: '-----BEGIN PRIVATE KEY-----', thumbprint: 'xyz' } })).toThrow(/thumbprint/);
     expect(() => makeAdapter({ clientId: ' ' })).toThrow(/clientId/);
     expect(() => makeAdapter({ maxConcurrencyPerTenant: 0 })).toThrow(/maxConcurrencyPerTenant/);
+    expect(() => makeAdapter({ authorityHost: 'http://login.test' })).toThrow(/https/);
+    expect(() => makeAdapter({ graphBaseUrl: 'not a url' })).toThrow(/graphBaseUrl/);
   });
 
   const broken: Array<[string, string, string, string]> = [
