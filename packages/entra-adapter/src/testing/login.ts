@@ -105,6 +105,7 @@ export function issueAccessToken(
   const nowSec = Math.floor(state.now() / 1000);
   const expiresIn = options.expiresInSeconds ?? 3599;
   const app = state.apps.get(clientId);
+  const roles = [...(options.roles ?? tenant.settings.permissions)];
   const token = signToken(
     {
       aud: 'https://graph.microsoft.com',
@@ -118,7 +119,8 @@ export function issueAccessToken(
       idp: `https://sts.windows.net/${tenant.tenantId}/`,
       idtyp: 'app',
       oid: tenant.servicePrincipalId,
-      roles: [...(options.roles ?? tenant.settings.permissions)],
+      // Entra leaves the claim out when no application permission is granted.
+      ...(roles.length > 0 ? { roles } : {}),
       sub: tenant.servicePrincipalId,
       tid: tenant.tenantId,
       uti: state.rng.guid().replace(/-/g, '').slice(0, 22),

@@ -170,8 +170,9 @@ function getAssignment(call: GraphCall, id: string): GraphAnswer {
 function deleteAssignment(call: GraphCall, id: string): GraphAnswer {
   const a = call.tenant.roleAssignments.get(id);
   if (!a) throw notFound(id);
-  call.tenant.roleAssignments.delete(id);
+  // The schedule first: reading the map re-derives assignments from live schedules.
   if (a.scheduleId) call.tenant.schedules.delete(a.scheduleId);
+  call.tenant.roleAssignments.delete(id);
   return { status: 204 };
 }
 

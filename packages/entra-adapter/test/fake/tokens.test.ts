@@ -33,6 +33,12 @@ describe('token endpoint', () => {
     expect(c.exp).toBe(Math.floor(clock.now() / 1000) + 3599);
   });
 
+  it('leaves the roles claim out when nothing is consented', async () => {
+    const t = fake.addTenant({ permissions: [] });
+    const body = (await (await tokenFor(t.tenantId)).json()) as { access_token: string };
+    expect('roles' in claims(body.access_token)).toBe(false);
+  });
+
   it('accepts the tenant by domain name as well as by id', async () => {
     const t = fake.addTenant({ domain: 'contoso-by-name.example' });
     expect((await tokenFor('contoso-by-name.example')).status).toBe(200);
