@@ -82,7 +82,7 @@ describe('races have one outcome, one audit trail, no lost update', () => {
       () => w.jit.revealCredential(s, g.id),
       () => w.jit.getCustomer(s, 'cust-1'),
       () => w.jit.revokeAllForCustomer(s, 'cust-1'),
-      () => w.jit.updateRule(s, 'rule-helpdesk', {}),
+      () => w.jit.updateRule(s, 'rule-helpdesk', {} as never),
       () => w.jit.deleteRule(s, 'rule-helpdesk'),
     ]) {
       await expect(call()).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -110,7 +110,7 @@ describe('grant lifecycle on MemoryStore + FakeDirectory', () => {
       [{ customerId: 'cust-1', roles: [] }, 'VALIDATION_FAILED', 'roles'],
     ];
     for (const [input, code, field] of cases) {
-      await expect(w.jit.requestAccess(w.tech, input), JSON.stringify(input)).rejects.toMatchObject({ code, ...(field ? { field } : {}) });
+      await expect(w.jit.requestAccess(w.tech, input as never), JSON.stringify(input)).rejects.toMatchObject({ code, ...(field ? { field } : {}) });
     }
     await expect(w.jit.requestAccess(w.outsider, { customerId: 'cust-1', roles: [ROLES.helpdesk] })).rejects.toMatchObject({ code: 'NOT_ENTITLED' });
     const [ok] = [await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] })];

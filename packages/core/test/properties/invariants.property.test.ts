@@ -209,7 +209,6 @@ describe('invariants under random requests, decisions, faults and crashes', () =
           }
         }
         const report = await jit.reconcile();
-        if (report.orphansRemoved.length && process.env.DEBUG_PROP) console.log("ORPHAN", JSON.stringify(w.tenants.flatMap((t) => w.directory.inspect.users(t.tenantId).filter((u) => report.orphansRemoved.includes(u.objectId)))), JSON.stringify(grants.map((g) => [g.state, g.endReason, g.policy.accountModel, g.account, g.lastError])));
         expect(report.orphansRemoved).toEqual([]);
         // Invariant 1 and 2: nothing of ours is left enabled or holding a role; ephemeral-delete accounts are gone.
         for (const t of w.tenants) {
