@@ -10,7 +10,7 @@ import { movableClock, tenantWith, useFake } from './support.js';
  */
 const clock = movableClock();
 const { fake } = useFake({ clock });
-const ROLES = [ROLE_TEMPLATE_IDS.globalReader, ROLE_TEMPLATE_IDS.exchangeAdministrator];
+const ROLES: string[] = [ROLE_TEMPLATE_IDS.globalReader, ROLE_TEMPLATE_IDS.exchangeAdministrator];
 const RA = '/roleManagement/directory/roleAssignments';
 const REQ = '/roleManagement/directory/roleAssignmentScheduleRequests';
 
