@@ -657,14 +657,24 @@ class EntraDirectory implements EntraDirectoryAdapter {
     try {
       return await fn();
     } catch (error) {
-      if (error instanceof GraphFailure) throw error.toDirectoryError();
-      if (error instanceof JitError) throw error;
-      const kind = error instanceof Error ? error.name : typeof error;
-      throw new DirectoryError('ADAPTER_FAILED', `entra: ${operation} in tenant ${tenantId} failed unexpectedly (${kind})`, {
-        cause: error,
-        details: { tenantId, operation },
-      });
+      const typed = this.typed(operation, tenantId, error);
+      // Facts only (code and ids): messages and details are secret-free by construction, causes may not be.
+      this.o.logger.warn(
+        { tenantId, operation, code: typed.code, requestId: typed.details.requestId, retryAfterMs: typed.retryAfterMs },
+        'entra: directory call failed',
+      );
+      throw typed;
     }
+  }
+
+  private typed(operation: string, tenantId: string, error: unknown): JitError {
+    if (error instanceof GraphFailure) return error.toDirectoryError();
+    if (error instanceof JitError) return error;
+    const kind = error instanceof Error ? error.name : typeof error;
+    return new DirectoryError('ADAPTER_FAILED', `entra: ${operation} in tenant ${tenantId} failed unexpectedly (${kind})`, {
+      cause: error,
+      details: { tenantId, operation },
+    });
   }
 }
 
