@@ -400,6 +400,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     transaction,
 
     async claimDue(now, limit, leaseMs, owner) {
+      if (!Number.isFinite(now) || !Number.isFinite(limit) || !Number.isFinite(leaseMs) || leaseMs < 0) {
+        throw new ValidationError(`${name}: claimDue needs a finite now, limit and a non-negative leaseMs`);
+      }
       const max = Math.max(0, Math.trunc(limit));
       if (max === 0) return [];
       return transaction(async () => {

@@ -34,6 +34,13 @@ describeStoreConformance({
       expect((await store.listGrants(PROVIDER_A)).items).toEqual([]);
     });
 
+    it('refuses claimDue arguments that are not finite numbers with VALIDATION_FAILED', async () => {
+      const { store } = harness();
+      await expect(store.claimDue(Number.NaN, 1, 1000, 'w')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(store.claimDue(Date.parse(at(0)), 1, -1, 'w')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(await store.claimDue(Date.parse(at(0)), 0, 1000, 'w')).toEqual([]);
+    });
+
     it('is unusable once closed', async () => {
       const { store } = harness();
       await store.close();
