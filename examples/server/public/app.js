@@ -1,3 +1,4 @@
+/* global document, window, navigator, setTimeout, setInterval */
 // jitadmin pages: live countdowns, copy buttons, and refresh while a grant is on its way.
 (function () {
   'use strict';

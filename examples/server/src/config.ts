@@ -133,7 +133,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
   })!;
   const prod = mode === 'production';
   const port = read(env, 'PORT', intIn(0, 65535), { required: false, fallback: 3000 })!;
-  const host = read(env, 'HOST', z.string().min(1).max(255), { required: false, fallback: prod ? '0.0.0.0' : '127.0.0.1' })!;
+  const host = read(env, 'HOST', z.string().min(1).max(255), { required: false, fallback: prod ? '0.0.0.0' : 'localhost' })!;
   const publicUrl = read(env, 'PUBLIC_URL', httpUrl, { required: prod, fallback: `http://localhost:${port}` })!.replace(/\/+$/, '');
   if (prod && !publicUrl.startsWith('https://') && !/^http:\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(publicUrl)) {
     throw new ConfigError('PUBLIC_URL', 'must be https in production (plain http only for localhost)');

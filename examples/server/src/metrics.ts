@@ -15,6 +15,8 @@ export interface Metrics {
   directoryCalls: Histogram<'operation' | 'outcome'>;
   reconcileRuns: Counter<'outcome'>;
   reconcileOrphans: Counter;
+  reconcileDrift: Counter;
+  reconcileLastRun: Gauge;
   /** Counts an event from core's EventSink. */
   onEvent(event: JitEvent): void;
 }
@@ -60,6 +62,16 @@ export function createMetrics(options: { store: Store; providerId: string; defau
     help: 'Accounts of ours without a live grant, removed by the reconciler',
     registers: [registry],
   });
+  const reconcileDrift = new Counter({
+    name: 'jitadmin_reconcile_drift_removed_total',
+    help: 'Role assignments on our accounts that no grant asked for, removed by the reconciler',
+    registers: [registry],
+  });
+  const reconcileLastRun = new Gauge({
+    name: 'jitadmin_reconcile_last_run_timestamp_seconds',
+    help: 'When the reconciler last finished (Unix time)',
+    registers: [registry],
+  });
   new Gauge({
     name: 'jitadmin_grants',
     help: 'Grants of this provider by state (live states, and terminal ones up to 10000)',
@@ -88,6 +100,8 @@ export function createMetrics(options: { store: Store; providerId: string; defau
     directoryCalls,
     reconcileRuns,
     reconcileOrphans,
+    reconcileDrift,
+    reconcileLastRun,
     onEvent(event) {
       events.inc({ type: event.type });
     },

@@ -1,0 +1,285 @@
+/**
+ * The composition root: from a validated configuration to a listening server. Demo mode adds the fake Entra
+ * ID, the development IdP and the sample data; production wires PostgreSQL, the Entra adapter and the real
+ * IdP. Tests call `startServer` in-process (ephemeral port, captured logs); `main.ts` adds signals.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import {
+  createAesGcmSecretBox,
+  createJitAdmin,
+  generateSecretBoxKey,
+  type DirectoryAdapter,
+  type JitAdminOptions,
+  type Logger as CoreLogger,
+  type Store,
+} from '@jitadmin/core';
+import { entraDirectory, type EntraCredential } from '@jitadmin/entra-adapter';
+import type { FakeEntra } from '@jitadmin/entra-adapter/testing';
+import { postgresStore } from '@jitadmin/store-postgres';
+import pg from 'pg';
+import type { DestinationStream, Logger } from 'pino';
+import { buildApp, type BuiltApp } from './app.js';
+import { createOidcClient } from './auth/oidc.js';
+import { inviteBootstrapAdmins } from './auth/roster.js';
+import type { ServerConfig } from './config.js';
+import { DEMO_AUTHORITY_PATH, demoConsentRoutes } from './demo/consent-page.js';
+import { DEMO_ENTRA_CLIENT_ID, DEMO_TENANTS, startDemoEntra, type DemoEntra } from './demo/entra.js';
+import { createDevIdp } from './demo/idp.js';
+import { DEMO_PEOPLE, DEMO_ROLE_GROUPS } from './demo/people.js';
+import { seedDemo } from './demo/seed.js';
+import { html } from './http/html.js';
+import { createLogger } from './logging.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { startReconcileLoop } from './reconcile-loop.js';
+import type { JitRuntime } from './runtime.js';
+
+export const VERSION = '0.1.0';
+
+export interface StartOptions {
+  /** Where log lines go (default stdout). */
+  logDestination?: DestinationStream;
+  /** A store to use instead of the configured one (tests). */
+  store?: Store;
+  /** Core options to override (tests shorten intervals). */
+  coreOptions?: Partial<JitAdminOptions>;
+  /** Keep demo keys in memory instead of `<dataDir>/demo-secrets.json` (tests). */
+  ephemeralSecrets?: boolean;
+  /** Collect Node's default process metrics (default true). */
+  defaultMetrics?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  http: Server;
+  built: BuiltApp;
+  jit: JitRuntime;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  demo: { fake: FakeEntra; password: string; people: typeof DEMO_PEOPLE; entraClientSecret: string } | null;
+  /** Stops taking requests, finishes the step in hand, closes the store. */
+  close(): Promise<void>;
+}
+
+function demoSecrets(config: ServerConfig, ephemeral: boolean): { secretBoxKey: string; sessionSecret: string } {
+  const fresh = () => ({ secretBoxKey: generateSecretBoxKey(), sessionSecret: randomBytes(48).toString('base64url') });
+  if (ephemeral) return fresh();
+  mkdirSync(config.dataDir, { recursive: true });
+  const file = join(config.dataDir, 'demo-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { secretBoxKey: string; sessionSecret: string };
+  const secrets = fresh();
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secrets;
+}
+
+async function openStore(config: ServerConfig): Promise<Store> {
+  if (config.databaseUrl) {
+    return postgresStore({ db: new pg.Pool({ connectionString: config.databaseUrl, max: 10 }) });
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  return postgresStore({ db: new PGlite(join(config.dataDir, 'pglite')) });
+}
+
+/** Times every directory call for the metrics; outcome is `ok` or the jitadmin error code. */
+function timedDirectory(directory: DirectoryAdapter, metrics: Metrics): DirectoryAdapter {
+  return new Proxy(directory, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const end = metrics.directoryCalls.startTimer({ operation: String(prop) });
+        try {
+          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          end({ outcome: 'ok' });
+          return result;
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          end({ outcome: typeof code === 'string' && /^[A-Z_]{1,40}$/.test(code) ? code : 'error' });
+          throw error;
+        }
+      };
+    },
+  });
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const demoMode = config.mode === 'demo';
+  const logger = createLogger({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const coreLogger: CoreLogger = logger.child({ component: 'core' });
+
+  // Listen first (with PORT=0 the URL is known only then) and answer 503 until the app is ready.
+  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '2' }).end('{"error":{"code":"STORE_UNAVAILABLE","message":"starting"}}');
+  };
+  const http = createServer((req, res) => handle(req, res));
+  http.keepAliveTimeout = 65_000;
+  const port = await listen(http, config.port, config.host);
+  // With PORT=0 the URL is known only now.
+  const publicUrl = config.port === 0 ? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}` : config.publicUrl;
+
+  const secrets =
+    demoMode && (!config.sessionSecret || !config.secretBoxKey) ? demoSecrets(config, options.ephemeralSecrets ?? false) : null;
+  const sessionSecret = config.sessionSecret ?? secrets!.sessionSecret;
+  const secretBoxKey = config.secretBoxKey ?? secrets!.secretBoxKey;
+
+  const store = options.store ?? (await openStore(config));
+  const metrics = createMetrics({ store, providerId: config.providerId, defaultMetrics: options.defaultMetrics ?? true });
+
+  let demoEntra: DemoEntra | null = null;
+  let entraClientId: string;
+  let credential: EntraCredential;
+  let authorityHost: string | undefined;
+  if (demoMode && !config.entra) {
+    const connected = new Set(
+      (await store.listCustomers(config.providerId).catch(() => [])).flatMap((c) => (c.connection ? [c.connection.tenantId] : [])),
+    );
+    const seeded = (await store.getProvider(config.providerId)) !== null;
+    demoEntra = startDemoEntra({
+      // On first start the two sample customers are connected by the seed; later, whatever the store says.
+      consented: (tenantId) => connected.has(tenantId) || (!seeded && DEMO_TENANTS.some((t) => t.tenantId === tenantId && t.key !== 'tailspin')),
+      localHosts: [new URL(publicUrl).hostname],
+    });
+    entraClientId = DEMO_ENTRA_CLIENT_ID;
+    credential = { clientSecret: demoEntra.clientSecret };
+  } else {
+    if (!config.entra) throw new Error('configuration: ENTRA_CLIENT_ID is required');
+    entraClientId = config.entra.clientId;
+    credential =
+      config.entra.credential.kind === 'secret'
+        ? { clientSecret: config.entra.credential.clientSecret! }
+        : { privateKeyPem: config.entra.credential.privateKey!, thumbprintSha256: config.entra.credential.thumbprintSha256! };
+    authorityHost = config.entra.authorityHost ?? undefined;
+  }
+  const directory = timedDirectory(
+    entraDirectory({ clientId: entraClientId, credential, logger: logger.child({ component: 'entra' }), ...(authorityHost ? { authorityHost } : {}) }),
+    metrics,
+  );
+
+  const jit = createJitAdmin({
+    store,
+    directory,
+    secretBox: createAesGcmSecretBox(secretBoxKey),
+    logger: coreLogger,
+    events: {
+      emit(event) {
+        metrics.onEvent(event);
+        logger.info({ event: event.type, grantId: event.grantId, customerId: event.customerId, state: event.state }, 'grant event');
+      },
+    },
+    // The server runs the reconciler itself, to export its results as metrics.
+    options: { ...(config.sweepIntervalMs ? { sweepIntervalMs: config.sweepIntervalMs } : {}), ...options.coreOptions, reconcileIntervalMs: 0 },
+  }) as unknown as JitRuntime;
+
+  let demoPassword: string | null = null;
+  if (demoMode) {
+    await seedDemo(jit, store, config.providerId, config.providerName);
+    demoPassword = config.demoPassword ?? randomBytes(6).toString('base64url');
+  } else if (!(await store.getProvider(config.providerId))) {
+    await jit.upsertProvider({ id: config.providerId, name: config.providerName });
+  }
+  await inviteBootstrapAdmins({ store, jit }, config.providerId, config.bootstrapAdmins);
+
+  const devIdp = demoMode && !config.oidc ? createDevIdp({ publicUrl, people: DEMO_PEOPLE, password: demoPassword! }) : null;
+  const oidc = devIdp
+    ? createOidcClient({ issuer: devIdp.issuer, clientId: devIdp.clientId, clientSecret: devIdp.clientSecret, scopes: 'openid email profile', allowHttp: true })
+    : createOidcClient({ ...config.oidc!, allowHttp: config.oidc!.issuer.startsWith('http://') && !/^https:/.test(config.oidc!.issuer) && demoMode });
+
+  let accepting = true;
+  const roleGroups = demoMode && Object.values(config.roleGroups).every((g) => g.length === 0) ? DEMO_ROLE_GROUPS : config.roleGroups;
+  const built = buildApp({
+    settings: {
+      mode: config.mode,
+      publicUrl,
+      secureCookies: publicUrl.startsWith('https://'),
+      trustProxy: config.trustProxy,
+      sessionSecret,
+      sessionTtlMinutes: config.sessionTtlMinutes,
+      roleGroups,
+      groupsClaim: config.oidc?.groupsClaim ?? 'groups',
+      subjectClaim: config.oidc?.subjectClaim ?? 'sub',
+      prompt: config.oidc?.prompt ?? (devIdp ? 'login' : null),
+      idpSignOut: !devIdp,
+      metricsToken: config.metricsToken,
+      entraClientId,
+      ...(demoEntra ? { consentAuthorityHost: `${publicUrl}${DEMO_AUTHORITY_PATH}` } : authorityHost ? { consentAuthorityHost: authorityHost } : {}),
+      version: VERSION,
+    },
+    providerId: config.providerId,
+    jit,
+    store,
+    logger,
+    metrics,
+    oidc,
+    isAccepting: () => accepting,
+    ...(demoMode && devIdp && demoEntra
+      ? {
+          demo: {
+            mountEarly: (app) => devIdp.mount(app),
+            mount: (app) => app.use(demoConsentRoutes({ fake: demoEntra!.fake, publicUrl })),
+            signInHelp: html`<section class="notice" aria-labelledby="samples"><h2 id="samples">Sample sign-ins (demo)</h2>
+<p>Password for everyone: the one printed on the server console.</p><ul>${DEMO_PEOPLE.map(
+              (p) => html`<li><strong>${p.id}</strong> — ${p.name} (${p.role})</li>`,
+            )}</ul></section>`,
+          },
+        }
+      : {}),
+  });
+  handle = built.app;
+
+  jit.scheduler.start();
+  const reconcileLoop = startReconcileLoop({
+    jit,
+    metrics,
+    logger,
+    intervalMs: config.reconcileIntervalMs ?? 15 * 60_000,
+  });
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      accepting = false;
+      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      reconcileLoop.stop();
+      await jit.scheduler.stop(); // finishes the step in hand
+      await jit.close();
+      await Promise.race([stopped, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      http.closeAllConnections();
+      if (!options.store) await store.close();
+      demoEntra?.close();
+      logger.info({}, 'stopped');
+    })());
+
+  logger.info({ mode: config.mode, url: publicUrl, store: config.databaseUrl ? 'postgres' : options.store ? store.name : 'pglite' }, 'jitadmin server started');
+  return {
+    url: publicUrl,
+    port,
+    http,
+    built,
+    jit,
+    store,
+    logger,
+    metrics,
+    demo: demoEntra ? { fake: demoEntra.fake, password: demoPassword!, people: DEMO_PEOPLE, entraClientSecret: demoEntra.clientSecret } : null,
+    close,
+  };
+}
