@@ -44,9 +44,8 @@ interface Result {
   note?: string;
 }
 const results: Result[] = [];
-const log = (line: string) => {
-  if (!flag('json')) console.error(line);
-};
+/** Progress goes to stderr, so stdout's last line stays the JSON under `--json`. */
+const log = (line: string) => console.error(line);
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
