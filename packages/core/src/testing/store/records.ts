@@ -18,6 +18,12 @@ export function recordTests(ctx: SuiteContext): void {
     store = ctx.h().store;
   });
 
+  it('names itself and declares its capabilities', () => {
+    expect(store.name).toMatch(/^\S+/);
+    expect(typeof store.capabilities.atomicClaim).toBe('boolean');
+    expect(typeof store.capabilities.durable).toBe('boolean');
+  });
+
   section(ctx, 'providers', 'providers', () => {
     it('puts, gets, replaces by id and lists providers', async () => {
       const a = makeProvider({ id: PROVIDER_A });
