@@ -23,7 +23,7 @@ export interface GrantFilter {
   states?: readonly GrantState[];
   /** At most this many (default 100, at most 1000). */
   limit?: number;
-  /** Opaque cursor from the previous page's `nextCursor`. */
+  /** Opaque cursor from the previous page's `nextCursor`; one the store did not issue: `VALIDATION_FAILED` (field `cursor`). */
   cursor?: string;
 }
 
@@ -86,7 +86,8 @@ export interface StoreWriter {
   /**
    * Inserts a new grant (its `version` must be 0). Throws `DUPLICATE_GRANT` when a live grant (state in
    * `LIVE_STATES`) exists for the same provider, technician, customer and role set — also when two
-   * transactions insert such grants at once (SQL: a unique partial index on the live rows).
+   * transactions insert such grants at once (SQL: a unique partial index on the live rows). A grant whose
+   * (providerId, id) exists already: `CONFLICT`.
    */
   insertGrant(grant: Grant): Promise<Grant>;
   /**
