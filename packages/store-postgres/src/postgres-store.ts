@@ -410,6 +410,9 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     transaction,
 
     async claimDue(now, limit, leaseMs, owner) {
+      if (!Number.isFinite(now) || !Number.isFinite(limit) || !Number.isFinite(leaseMs) || leaseMs < 0) {
+        throw new ValidationError(`${STORE_NAME}: claimDue needs a finite now, limit and a non-negative leaseMs`);
+      }
       const max = Math.max(0, Math.trunc(limit));
       if (max === 0) return [];
       const until = iso(now + leaseMs);

@@ -1,0 +1,73 @@
+/**
+ * What the parent test and its replica processes share: a clock that runs fast (so minute-long grants
+ * take seconds) and agrees across processes, and a DirectoryAdapter that forwards every call to the one
+ * fake directory in the parent over HTTP (so all replicas act on one directory, as on one real tenant).
+ *
+ * Relative imports to core's sources: the replicas run under plain `node --import tsx`, outside vitest.
+ */
+import { DirectoryError, JitError, systemClock, type Clock, type DirectoryAdapter, type ErrorCode } from '../../../core/src/index.js';
+
+/** Logical time = origin + (wall time − origin) × speed, identical in every process given the same origin. */
+export function fastClock(originMs: number, speed: number): Clock {
+  return {
+    now: () => Math.floor(originMs + (Date.now() - originMs) * speed),
+    sleep: (ms, signal) => systemClock.sleep(ms / speed, signal),
+  };
+}
+
+export const DIRECTORY_METHOD_NAMES = [
+  'getTenantInfo',
+  'preflight',
+  'listRoleDefinitions',
+  'createAccount',
+  'findAccount',
+  'enableAccount',
+  'assignRole',
+  'createTemporaryAccessPass',
+  'listRoleAssignments',
+  'removeRoleAssignments',
+  'revokeSessions',
+  'disableAccount',
+  'deleteAccount',
+  'readAccount',
+  'listManagedAccounts',
+] as const;
+
+export interface RpcError {
+  code: ErrorCode;
+  message: string;
+  retryAfterMs?: number;
+}
+
+const DIRECTORY_CODES = new Set<string>([
+  'DIRECTORY_NOT_FOUND',
+  'DIRECTORY_CONFLICT',
+  'THROTTLED',
+  'TRANSIENT',
+  'PERMISSION_MISSING',
+  'LICENSE_MISSING',
+  'TAP_POLICY_OFF',
+  'CONNECTION_BROKEN',
+  'DIRECTORY_REJECTED',
+  'ADAPTER_FAILED',
+]);
+
+/** A DirectoryAdapter whose every call runs in the parent's fake directory. */
+export async function remoteDirectory(baseUrl: string): Promise<DirectoryAdapter> {
+  const meta = (await (await fetch(`${baseUrl}/meta`)).json()) as Pick<DirectoryAdapter, 'name' | 'capabilities'>;
+  const call = async (method: string, args: unknown[]): Promise<unknown> => {
+    const response = await fetch(`${baseUrl}/call/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(args),
+    });
+    const body = (await response.json()) as { ok: true; value: unknown } | { ok: false; error: RpcError };
+    if (body.ok) return body.value;
+    const { code, message, retryAfterMs } = body.error;
+    const options = retryAfterMs === undefined ? {} : { retryAfterMs };
+    throw DIRECTORY_CODES.has(code) ? new DirectoryError(code as never, message, options) : new JitError(code, message, options);
+  };
+  const adapter: Record<string, unknown> = { name: meta.name, capabilities: meta.capabilities };
+  for (const method of DIRECTORY_METHOD_NAMES) adapter[method] = (...args: unknown[]) => call(method, args);
+  return adapter as unknown as DirectoryAdapter;
+}
