@@ -52,7 +52,7 @@ function create(call: GraphCall, key: string): GraphAnswer {
     'temporaryAccessPass',
   ]);
   const s = call.tenant.settings;
-  if (!s.tapPolicy) throw new GraphFault(400, 'badRequest', TAP_POLICY_MESSAGE);
+  if (!s.tapPolicy || s.tapExcludedUserIds.includes(user.id)) throw new GraphFault(400, 'badRequest', TAP_POLICY_MESSAGE);
   const lifetime = body.lifetimeInMinutes ?? s.tapDefaultLifetimeInMinutes;
   if (typeof lifetime !== 'number' || lifetime < s.tapMinimumLifetimeInMinutes || lifetime > s.tapMaximumLifetimeInMinutes) {
     throw badRequest(

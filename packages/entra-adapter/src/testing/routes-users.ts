@@ -94,29 +94,39 @@ const MESSAGE_WEAK_PASSWORD =
   'The specified password does not comply with password complexity requirements. Please provide a different password.';
 
 /** Every non-navigation property of the user, null (or []) where unset; passwordProfile is never returned. */
-export function userView(u: FakeUser, deletedDateTime: string | null = null): Record<string, unknown> {
-  const known: Record<string, unknown> = {
-    id: u.id,
-    userPrincipalName: u.userPrincipalName,
-    displayName: u.displayName,
-    mailNickname: u.mailNickname,
-    accountEnabled: u.accountEnabled,
-    employeeType: u.employeeType,
-    createdDateTime: u.createdDateTime,
-    signInSessionsValidFromDateTime: u.signInSessionsValidFromDateTime,
-    deletedDateTime,
-    creationType: null,
-    userType: 'Member',
-  };
-  const out: Record<string, unknown> = {};
-  for (const name of USER_SELECTABLE) {
-    const type = USER_PROPERTIES[name] as string;
-    let v: unknown = name in known ? known[name] : u.extra[name];
-    if (name === 'passwordProfile') v = null;
-    if (v === undefined) v = type.startsWith('Collection(') ? [] : null;
-    out[name] = v;
+/** One property of the user as Graph shows it: null (or []) where unset; passwordProfile is never returned. */
+export function userValue(u: FakeUser, name: string, deletedDateTime: string | null = null): unknown {
+  let v: unknown;
+  switch (name) {
+    case 'id':
+    case 'userPrincipalName':
+    case 'displayName':
+    case 'mailNickname':
+    case 'accountEnabled':
+    case 'employeeType':
+    case 'createdDateTime':
+    case 'signInSessionsValidFromDateTime':
+      v = u[name];
+      break;
+    case 'deletedDateTime':
+      v = deletedDateTime;
+      break;
+    case 'passwordProfile':
+      v = null;
+      break;
+    case 'userType':
+      v = u.extra.userType ?? 'Member';
+      break;
+    default:
+      v = u.extra[name];
   }
-  return out;
+  if (v === undefined) v = (USER_PROPERTIES[name] ?? '').startsWith('Collection(') ? [] : null;
+  return v;
+}
+
+/** Every non-navigation property of the user. */
+export function userView(u: FakeUser, deletedDateTime: string | null = null): Record<string, unknown> {
+  return Object.fromEntries(USER_SELECTABLE.map((name) => [name, userValue(u, name, deletedDateTime)]));
 }
 
 function project(view: Record<string, unknown>, select: readonly string[] | null): Record<string, unknown> {
@@ -238,36 +248,36 @@ function listUsers(call: GraphCall): GraphAnswer {
     sortProp = ['displayName', 'userPrincipalName'].find((p) => p.toLowerCase() === prop?.toLowerCase()) ?? null;
     if (!sortProp || (dir && dir.toLowerCase() !== 'asc') || (filter && !adv)) throw unsupportedQuery('Unsupported Query.');
   }
-  let views = [...call.tenant.users.values()].map((u) => userView(u));
-  if (filter) views = views.filter((v) => evalFilter(filter, (p) => v[p]));
-  if (search !== null) views = views.filter((v) => matchesSearch(search, v));
+  // Filter, sort and page on the stored users; build Graph's representation only for the page.
+  let users = [...call.tenant.users.values()];
+  if (filter) users = users.filter((u) => evalFilter(filter, (p) => userValue(u, p)));
+  if (search !== null) users = users.filter((u) => matchesSearch(search, (p) => userValue(u, p)));
   // Graph's order is by object id unless asked otherwise; the skiptoken remembers the last key.
-  const key = (v: Record<string, unknown>): string =>
-    sortProp ? `${String(v[sortProp] ?? '').toLowerCase()}\u0000${String(v.id)}` : String(v.id);
-  views.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  const { page, nextLink } = pageOf(views, key, call.url, top);
+  const key = (u: FakeUser): string => (sortProp ? `${String(userValue(u, sortProp) ?? '').toLowerCase()}\u0000${u.id}` : u.id);
+  const keyed = users.map((u) => ({ u, k: key(u) })).sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  const { page, nextLink } = pageOf(keyed, (x) => x.k, call.url, top);
   const body: Record<string, unknown> = { '@odata.context': selectContext('users', select, false) };
-  if (wantsCount) body['@odata.count'] = views.length;
+  if (wantsCount) body['@odata.count'] = keyed.length;
   if (nextLink) body['@odata.nextLink'] = nextLink;
-  body.value = page.map((v) => project(v, select));
+  body.value = page.map((x) => project(userView(x.u), select));
   return { status: 200, body };
 }
 
 /** `$search="displayName:foo"` (optionally several joined by AND / OR): tokenized prefix-or-substring match. */
-function matchesSearch(search: string, v: Record<string, unknown>): boolean {
+function matchesSearch(search: string, get: (prop: string) => unknown): boolean {
   const terms = search.split(/\s+(AND|OR)\s+/);
-  let result = evalTerm(terms[0] as string, v);
+  let result = evalTerm(terms[0] as string, get);
   for (let i = 1; i + 1 < terms.length; i += 2) {
-    const r = evalTerm(terms[i + 1] as string, v);
+    const r = evalTerm(terms[i + 1] as string, get);
     result = terms[i] === 'AND' ? result && r : result || r;
   }
   return result;
 }
 
-function evalTerm(term: string, v: Record<string, unknown>): boolean {
+function evalTerm(term: string, get: (prop: string) => unknown): boolean {
   const m = /^"([A-Za-z]+):(.*)"$/.exec(term.trim());
   if (!m) throw badRequest('Syntax error: invalid $search clause.', 'Request_UnsupportedQuery');
-  const value = v[m[1] as string];
+  const value = get(m[1] as string);
   return typeof value === 'string' && value.toLowerCase().includes((m[2] as string).toLowerCase());
 }
 

@@ -83,6 +83,7 @@ export class TenantState implements FakeTenant {
       tapMinimumLifetimeInMinutes: 10,
       tapMaximumLifetimeInMinutes: 43200,
       tapDefaultLifetimeInMinutes: 60,
+      tapExcludedUserIds: [],
     };
     this.servicePrincipalId = ctx.rng.guid();
     this.createdDateTime = new Date(ctx.now() - 400 * 86_400_000).toISOString();

@@ -47,6 +47,8 @@ export interface FakeTenantSettings {
   tapMinimumLifetimeInMinutes: number;
   tapMaximumLifetimeInMinutes: number;
   tapDefaultLifetimeInMinutes: number;
+  /** Users out of the TAP policy's scope (excluded): creating a pass for them is refused like a disabled policy. */
+  tapExcludedUserIds: string[];
 }
 
 /** A user object as the fake stores it (the back door; Graph answers show only selected properties). */

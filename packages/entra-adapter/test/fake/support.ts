@@ -52,13 +52,16 @@ export async function tokenFor(tenantId: string, form: Record<string, string> = 
   return fetch(`${LOGIN}/${tenantId}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      grant_type: 'client_credentials',
-      scope: 'https://graph.microsoft.com/.default',
-      ...form,
-    }),
+    // An empty value leaves the parameter out.
+    body: new URLSearchParams(
+      Object.entries({
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        grant_type: 'client_credentials',
+        scope: 'https://graph.microsoft.com/.default',
+        ...form,
+      }).filter(([, v]) => v !== ''),
+    ),
   });
 }
 

@@ -30,6 +30,16 @@ describe('Temporary Access Pass', () => {
     expect(tenant.taps.size).toBe(0);
   });
 
+  it('refused the same way for a user out of the policy scope', async () => {
+    const { tenant, graph } = tenantWith(fake, { tapPolicy: true });
+    const inScope = tenant.addUser({ userPrincipalName: `in@${tenant.domain}` }).id;
+    const excluded = tenant.addUser({ userPrincipalName: `out@${tenant.domain}` }).id;
+    tenant.settings.tapExcludedUserIds.push(excluded);
+    expect((await graph('POST', taps(inScope), { lifetimeInMinutes: 60 })).status).toBe(201);
+    const err = expectGraphError(await graph('POST', taps(excluded), { lifetimeInMinutes: 60 }), 400, 'badRequest');
+    expect(err.message).toContain(TAP_POLICY_MESSAGE);
+  });
+
   it('accepts lifetimes of 10 to 43200 minutes and nothing else', async () => {
     const { tenant, graph } = tenantWith(fake, { tapPolicy: true });
     const uid = tenant.addUser({ userPrincipalName: `l@${tenant.domain}` }).id;

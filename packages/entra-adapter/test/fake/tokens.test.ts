@@ -11,6 +11,9 @@ const THUMB_256 = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 fake.registerApp({ clientId: CERT_CLIENT, certificateThumbprint: THUMB_256 });
+const SHA1_CLIENT = 'dddddddd-2222-4333-8444-555555555555';
+const THUMB_SHA1 = '0123456789ABCDEF0123456789ABCDEF01234567';
+fake.registerApp({ clientId: SHA1_CLIENT, certificateThumbprint: THUMB_SHA1 });
 
 function claims(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -50,7 +53,8 @@ describe('token endpoint', () => {
     ['unconsented tenant', () => tokenFor(fake.addTenant({ consented: false }).tenantId), 400, 'unauthorized_client', 700016],
     ['unknown app', () => tokenFor(fake.addTenant().tenantId, { client_id: 'ffffffff-0000-4000-8000-000000000000' }), 400, 'unauthorized_client', 700016],
     ['wrong secret', () => tokenFor(fake.addTenant().tenantId, { client_secret: 'nope' }), 401, 'invalid_client', 7000215],
-    ['no credential', () => tokenFor(fake.addTenant().tenantId, { client_secret: '' }).then((r) => r), 401, 'invalid_client', 7000215],
+    ['no credential', () => tokenFor(fake.addTenant().tenantId, { client_secret: '' }), 401, 'invalid_client', 7000218],
+    ['no scope', () => tokenFor(fake.addTenant().tenantId, { scope: '' }), 400, 'invalid_request', 900144],
     ['wrong grant', () => tokenFor(fake.addTenant().tenantId, { grant_type: 'password' }), 400, 'unsupported_grant_type', 70003],
     ['non-default scope', () => tokenFor(fake.addTenant().tenantId, { scope: 'https://graph.microsoft.com/User.Read.All' }), 400, 'invalid_scope', 1002012],
   ];
@@ -101,6 +105,16 @@ describe('token endpoint', () => {
       [{ alg: 'PS256', 'x5t#S256': x5t256 }, { ...good, iss: 'someone-else' }, 700021],
       [{ alg: 'PS256', 'x5t#S256': x5t256 }, { ...good, exp: nowSec - 1 }, 700024],
     ];
+    const sha1 = await tokenFor(t.tenantId, {
+      client_id: SHA1_CLIENT,
+      client_secret: '',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: unsignedJwt(
+        { alg: 'RS256', x5t: Buffer.from(THUMB_SHA1, 'hex').toString('base64url') },
+        { ...good, iss: SHA1_CLIENT, sub: SHA1_CLIENT },
+      ),
+    });
+    expect(sha1.status).toBe(200);
     for (const [h, p, code] of cases) {
       const r = await send(h, p);
       expect(r.status).toBe(401);
