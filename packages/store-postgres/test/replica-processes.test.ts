@@ -43,7 +43,7 @@ describe.skipIf(!reachable)('three replica processes over one PostgreSQL', () =>
     await admin?.end();
   });
 
-  it(`runs ${GRANTS} grants to the end across a SIGKILL and restart`, { timeout: 300_000 }, async () => {
+  it(`runs ${GRANTS} grants to the end across a SIGKILL and restart`, { timeout: 600_000 }, async () => {
     const origin = Date.now();
     const clock = fastClock(origin, SPEED);
     const directory = createFakeDirectory({ clock });
@@ -141,7 +141,7 @@ describe.skipIf(!reachable)('three replica processes over one PostgreSQL', () =>
 
     // Wait (bounded) until nothing is left to do.
     const terminal = TERMINAL_STATES.map((s) => `'${s}'`).join(', ');
-    const deadline = Date.now() + 240_000;
+    const deadline = Date.now() + 480_000;
     let open = GRANTS;
     while (Date.now() < deadline) {
       open = Number((await admin.query(`SELECT count(*)::int AS n FROM "${schema}".grants WHERE state NOT IN (${terminal})`)).rows[0].n);
