@@ -64,7 +64,9 @@ export interface RunningServer {
   store: Store;
   logger: Logger;
   metrics: Metrics;
-  demo: { fake: FakeEntra; password: string; people: typeof DEMO_PEOPLE; entraClientSecret: string } | null;
+  demo: { fake: FakeEntra; password: string; people: typeof DEMO_PEOPLE; entraClientSecret: string; idpClientSecret: string } | null;
+  /** The keys in use (for tests that prove they never reach a log line). */
+  secrets: { sessionSecret: string; secretBoxKey: string };
   /** Stops taking requests, finishes the step in hand, closes the store. */
   close(): Promise<void>;
 }
@@ -279,7 +281,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     store,
     logger,
     metrics,
-    demo: demoEntra ? { fake: demoEntra.fake, password: demoPassword!, people: DEMO_PEOPLE, entraClientSecret: demoEntra.clientSecret } : null,
+    demo:
+      demoEntra && devIdp
+        ? { fake: demoEntra.fake, password: demoPassword!, people: DEMO_PEOPLE, entraClientSecret: demoEntra.clientSecret, idpClientSecret: devIdp.clientSecret }
+        : null,
+    secrets: { sessionSecret, secretBoxKey },
     close,
   };
 }
