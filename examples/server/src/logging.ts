@@ -73,3 +73,10 @@ export function requestLogger(logger: Logger, metrics: Metrics): RequestHandler 
     next();
   };
 }
+
+/** The line the configured logger would write for `obj` (tests prove the redaction paths). */
+export function redactedForTest(obj: Record<string, unknown>): string {
+  const lines: string[] = [];
+  createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(s) } }).info(obj, 'probe');
+  return lines.join('');
+}
