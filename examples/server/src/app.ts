@@ -119,6 +119,9 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.get('/branding.css', async (_req, res) => {
     res.type('text/css').setHeader('Cache-Control', 'max-age=60').send(brandingCss(await branding()));
   });
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).setHeader('Cache-Control', 'max-age=86400').end();
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', version: settings.version });
   });

@@ -1,0 +1,120 @@
+/**
+ * The whole flow in real Chromium: a technician signs in through the development IdP and asks for access,
+ * the approver signs in and approves, the technician reveals the credential and ends the grant. The fake
+ * tenant shows the account appear, then go. Skipped (with a message) only where /usr/bin/chromium is missing
+ * outside CI.
+ */
+import { existsSync } from 'node:fs';
+import type { Grant } from '@jitadmin/core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, PASSWORD, ROLES, startHarness, type Harness } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available && !process.env.CI) {
+  console.warn(`browser test skipped: ${CHROMIUM} not found (install it with: apt-get install -y chromium). In CI it is required.`);
+}
+
+describe.skipIf(!available && !process.env.CI)('browser: request, approve, reveal, end', () => {
+  let h: Harness;
+  let browser: Browser;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    h = await startHarness();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  async function person(username: string): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${username}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`${username}: ${e.message}`));
+    await page.goto(h.url);
+    await expect(page.getByRole('heading', { name: 'Sign in', exact: true })).toBeTruthy();
+    await page.getByRole('link', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(/\/dev-idp\/interaction\//);
+    await page.getByLabel('Name').selectOption(username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => !u.pathname.startsWith('/dev-idp') && !u.pathname.startsWith('/auth'));
+    return { context, page };
+  }
+
+  it('works end to end in the demo', async () => {
+    const tenant = h.server.demo!.fake.tenants().find((t) => t.displayName === 'Fabrikam')!;
+
+    // The technician asks for Global Administrator on Fabrikam.
+    const alice = await person('alice');
+    expect(new URL(alice.page.url()).pathname).toBe('/access');
+    expect(await alice.page.locator('.demo-banner').textContent()).toContain('Demo mode');
+    await alice.page.getByLabel('Customer').selectOption({ label: 'Fabrikam' });
+    await alice.page.getByLabel('Global Administrator').check();
+    await alice.page.getByLabel(/Duration in minutes/).fill('30');
+    await alice.page.getByLabel('Justification').fill('Conditional access lockout');
+    await alice.page.getByLabel('Ticket reference').fill('INC-7');
+    await alice.page.getByRole('button', { name: 'Request access' }).click();
+    await alice.page.getByText('waiting for approval').waitFor();
+    const grantId = (await alice.page.locator('tr[data-grant]').first().getAttribute('data-grant'))!;
+    expect(await alice.page.locator(`tr[data-grant="${grantId}"]`).getAttribute('data-state')).toBe('pending_approval');
+
+    // The approver approves with a comment.
+    const carol = await person('carol');
+    expect(new URL(carol.page.url()).pathname).toBe('/approvals');
+    const row = carol.page.locator(`tr[data-grant="${grantId}"]`);
+    await row.getByText('Conditional access lockout').waitFor();
+    await row.getByLabel('Comment').fill('Approved for INC-7');
+    await row.getByRole('button', { name: 'Approve' }).click();
+    await carol.page.getByText('Approved').first().waitFor();
+
+    // The account appears in the customer's tenant with the role.
+    const grant = await eventually(async () => {
+      const g = (await h.call('GET', `/api/v1/grants/${grantId}`, { as: 'alice' })).body as Grant;
+      return g.state === 'active' ? g : undefined;
+    });
+    const upn = grant.account!.userPrincipalName;
+    const account = tenant.findUser(upn)!;
+    expect(account).toBeDefined();
+    expect(tenant.rolesOf(account.id)).toContain(ROLES.globalAdmin);
+
+    // Back as the technician: the grant is active with a live countdown; reveal the credential once.
+    await alice.page.goto(`${h.url}/access`);
+    const mine = alice.page.locator(`tr[data-grant="${grantId}"]`);
+    expect(await mine.getAttribute('data-state')).toBe('active');
+    await expect.poll(async () => mine.locator('[data-countdown]').textContent()).toMatch(/left$/);
+    await mine.getByRole('button', { name: 'Reveal credentials' }).click();
+    await alice.page.getByRole('heading', { name: 'Your credentials' }).waitFor();
+    expect(await alice.page.locator('#upn').textContent()).toBe(upn);
+    expect(await alice.page.locator('#password').textContent()).toBe(account.password);
+    expect(await alice.page.getByRole('button', { name: 'Copy' }).count()).toBeGreaterThanOrEqual(2);
+    const signInHref = await alice.page.getByRole('link', { name: /Sign in to the customer/ }).getAttribute('href');
+    expect(signInHref).toContain(`login_hint=${encodeURIComponent(upn)}`);
+
+    // The reveal was once: the button is gone.
+    await alice.page.goto(`${h.url}/access`);
+    expect(await mine.getByRole('button', { name: 'Reveal credentials' }).count()).toBe(0);
+
+    // End it now: the account is removed from the tenant.
+    await mine.getByRole('button', { name: 'End now' }).click();
+    await alice.page.getByText('Ending now').waitFor();
+    await eventually(async () => (tenant.findUser(upn) === undefined ? true : undefined), 20_000, 'account removed');
+    await eventually(async () => (((await h.call('GET', `/api/v1/grants/${grantId}`, { as: 'alice' })).body as Grant).state === 'closed' ? true : undefined));
+    await alice.page.goto(`${h.url}/access`);
+    expect(await mine.getAttribute('data-state')).toBe('closed');
+
+    // No script errors and no CSP violations on any page.
+    expect(problems).toEqual([]);
+    await alice.context.close();
+    await carol.context.close();
+  });
+});
