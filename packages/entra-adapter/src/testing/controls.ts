@@ -9,6 +9,7 @@ interface Window {
 export class Controls implements FakeControls {
   latencyMs: number;
   replicationDelayMs = 0;
+  replicationHidesFromQueries = false;
   private readonly limits = new Map<string, FakeThrottleLimit>();
   private readonly windows = new Map<string, Window>();
   private faults: { fault: FakeFault; left: number }[] = [];
@@ -46,6 +47,7 @@ export class Controls implements FakeControls {
     this.tokenFaults.clear();
     this.latencyMs = 0;
     this.replicationDelayMs = 0;
+    this.replicationHidesFromQueries = false;
   }
 
   /** Back to the options the fake was created with. */

@@ -26,6 +26,7 @@ export interface GraphEnv {
   now: () => number;
   rng: SeededRandom;
   replicationDelayMs: () => number;
+  replicationHidesFromQueries: () => boolean;
 }
 
 export interface GraphAnswer {

@@ -164,7 +164,12 @@ export function execute(
       roles: identity.roles,
       appId: identity.appId,
       appDisplayName: identity.appDisplayName,
-      env: { now: state.now, rng: state.rng, replicationDelayMs: () => state.controls.replicationDelayMs },
+      env: {
+        now: state.now,
+        rng: state.rng,
+        replicationDelayMs: () => state.controls.replicationDelayMs,
+        replicationHidesFromQueries: () => state.controls.replicationHidesFromQueries,
+      },
     };
     const answer: GraphAnswer = matched.route.handle(call, matched.params);
     const headers: Record<string, string> = { ...(answer.headers ?? {}) };

@@ -1,9 +1,8 @@
-
 import {
   bodyObject,
   checkProperties,
   context,
-
+  isReplicating,
   isoNow,
   visibleUser,
   type GraphAnswer,
@@ -250,6 +249,7 @@ function listUsers(call: GraphCall): GraphAnswer {
   }
   // Filter, sort and page on the stored users; build Graph's representation only for the page.
   let users = [...call.tenant.users.values()];
+  if (call.env.replicationHidesFromQueries()) users = users.filter((u) => !isReplicating(call, u.id));
   if (filter) users = users.filter((u) => evalFilter(filter, (p) => userValue(u, p)));
   if (search !== null) users = users.filter((u) => matchesSearch(search, (p) => userValue(u, p)));
   // Graph's order is by object id unless asked otherwise; the skiptoken remembers the last key.

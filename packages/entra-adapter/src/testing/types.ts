@@ -197,6 +197,12 @@ export interface FakeControls {
   inject(fault: FakeFault): void;
   /** After `POST /users`, calls naming the new object answer 404 Request_ResourceNotFound for this long. */
   replicationDelayMs: number;
+  /**
+   * When true, a user still replicating is also missing from `GET /users` queries (a replica that has not
+   * seen it yet), so a retry that looks the account up before creating it again meets the UPN conflict.
+   * Default false.
+   */
+  replicationHidesFromQueries: boolean;
   tokenFault(tenantId: string, fault: FakeTokenFault | null): void;
   /** Removes throttles, faults and token faults; sets latency and replication delay back to 0. */
   clear(): void;

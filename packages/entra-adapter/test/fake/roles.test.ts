@@ -84,4 +84,20 @@ describe('role assignments', () => {
     expect((await graph('POST', RA, { principalId: uid, roleDefinitionId: GA, directoryScopeId: '/' })).status).toBe(201);
     expect((await graph('GET', `/users/${uid}`)).status).toBe(200);
   });
+
+  it('queries still list a replicating user unless replicationHidesFromQueries is set', async () => {
+    const { tenant, graph } = tenantWith(fake);
+    fake.controls.replicationDelayMs = 10_000;
+    const upn = (n: string) => `${n}@${tenant.domain}`;
+    await graph('POST', '/users', newUserBody(tenant, 'seen'));
+    const find = async (n: string) =>
+      (await graph<{ value: unknown[] }>('GET', `/users?$filter=userPrincipalName eq '${upn(n)}'`)).body.value.length;
+    expect(await find('seen')).toBe(1);
+    fake.controls.replicationHidesFromQueries = true;
+    await graph('POST', '/users', newUserBody(tenant, 'hidden'));
+    expect(await find('hidden')).toBe(0);
+    expectGraphError(await graph('POST', '/users', newUserBody(tenant, 'hidden')), 400, 'Request_BadRequest', /already exists/);
+    clock.advance(10_000);
+    expect(await find('hidden')).toBe(1);
+  });
 });
