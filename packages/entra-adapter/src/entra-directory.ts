@@ -6,18 +6,7 @@
  * account with its roles and credential is ready after two sequential Graph round trips. Lookups happen only
  * on the unhappy paths (a duplicate, a conflict).
  */
-import type {
-  OrganizationDetails,
-  PasswordProfile,
-  SubscribedSku,
-  TemporaryAccessPassAuthenticationMethod,
-  TemporaryAccessPassAuthenticationMethodConfiguration,
-  UnifiedRoleAssignment,
-  UnifiedRoleAssignmentSchedule,
-  UnifiedRoleAssignmentScheduleRequest,
-  UnifiedRoleDefinition,
-  User,
-} from './graph-types.js';
+import type { PasswordProfile, TemporaryAccessPassAuthenticationMethod, User } from './graph-types.js';
 import {
   DirectoryError,
   JitError,
@@ -36,15 +25,18 @@ import {
   type TenantInfo,
   type TenantRef,
 } from '@jitadmin/core';
-import { GraphFailure } from './errors.js';
+import { TenantCapabilityStore, type KnownTenantCapabilities } from './capabilities.js';
+import { GraphFailure, ignoreNotFound } from './errors.js';
 import { GraphHttp, type GraphRequest } from './graph-http.js';
-import { MARKER_PROPERTY, MARKER_VALUE, PERMISSION_FOR, PRIVILEGED_ROLE_TEMPLATE_IDS, REQUIRED_PERMISSIONS, missingPermissions } from './markers.js';
-import { isSafeTenantId, mailNicknameFor, unknowablePassword } from './naming.js';
+import { MARKER_PROPERTY, MARKER_VALUE, PERMISSION_FOR } from './markers.js';
+import { mailNicknameFor, isSafeTenantId, unknowablePassword } from './naming.js';
+import { quote, segment } from './odata.js';
 import { resolveOptions, type EntraDirectoryOptions, type ResolvedOptions } from './options.js';
+import { RoleAssignments } from './role-assignments.js';
+import { TenantProbe } from './tenant-probe.js';
 import { TokenProvider } from './token-provider.js';
 
-/** What the adapter knows about one tenant without asking (seeded by preflight or by the caller). */
-export type KnownTenantCapabilities = Partial<Pick<TenantCapabilities, 'p2' | 'tapPolicy'>>;
+export type { KnownTenantCapabilities } from './capabilities.js';
 
 export interface EntraDirectoryAdapter extends DirectoryAdapter {
   readonly name: 'entra';
@@ -58,16 +50,11 @@ export interface EntraDirectoryAdapter extends DirectoryAdapter {
 }
 
 const USER_SELECT = 'id,userPrincipalName,displayName,accountEnabled,employeeType,createdDateTime';
-const ROLES = '/roleManagement/directory';
-const PIM_JUSTIFICATION_MAX = 500;
 
 /** Creates the Entra ID directory adapter. Throws `VALIDATION_FAILED` for bad options. */
 export function entraDirectory(options: EntraDirectoryOptions): EntraDirectoryAdapter {
   return new EntraDirectory(resolveOptions(options));
 }
-
-const q = (value: string) => `'${value.replace(/'/g, "''")}'`;
-const seg = (value: string) => encodeURIComponent(value);
 
 function toAccount(u: User, managedHint?: boolean): DirectoryAccount {
   if (!u.id || !u.userPrincipalName) {
@@ -93,13 +80,14 @@ class EntraDirectory implements EntraDirectoryAdapter {
   };
 
   private readonly http: GraphHttp;
-  private readonly tokens: TokenProvider;
-  private readonly caps = new Map<string, KnownTenantCapabilities>();
+  private readonly caps = new TenantCapabilityStore();
+  private readonly probe: TenantProbe;
+  private readonly roles: RoleAssignments;
   /** Objects this process created recently: a 404 for them is replication lag, not "gone". */
   private readonly recentlyCreated = new Map<string, number>();
 
   constructor(private readonly o: ResolvedOptions) {
-    this.tokens = new TokenProvider({
+    const tokens = new TokenProvider({
       clientId: o.clientId,
       credential: o.credential,
       authorityHost: o.authorityHost,
@@ -108,83 +96,31 @@ class EntraDirectory implements EntraDirectoryAdapter {
       logger: o.logger,
       now: o.now,
     });
-    this.http = new GraphHttp({ ...o, tokens: this.tokens });
+    this.http = new GraphHttp({ ...o, tokens });
+    this.probe = new TenantProbe(this.http, tokens, this.caps, o.logger);
+    this.roles = new RoleAssignments(this.http, this.caps, o.logger, o.now);
   }
 
   setTenantCapabilities(tenantId: string, capabilities: KnownTenantCapabilities): void {
-    this.caps.set(tenantId, { ...this.caps.get(tenantId), ...capabilities });
+    this.caps.set(tenantId, capabilities);
   }
 
   tenantCapabilities(tenantId: string): KnownTenantCapabilities {
-    return { ...this.caps.get(tenantId) };
+    return this.caps.get(tenantId);
   }
 
   // ---- tenant ----
 
   getTenantInfo(tenantId: string): Promise<TenantInfo> {
-    return this.run('getTenantInfo', tenantId, async () => {
-      const org = await this.organization(tenantId);
-      return {
-        tenantId: org.id ?? tenantId,
-        displayName: org.displayName ?? '',
-        defaultDomain: org.verifiedDomains?.find((d) => d.isDefault)?.name ?? null,
-      };
-    });
+    return this.run('getTenantInfo', tenantId, () => this.probe.tenantInfo(tenantId));
   }
 
   preflight(tenantId: string): Promise<TenantCapabilities> {
-    return this.run('preflight', tenantId, async () => {
-      let roles: string[];
-      try {
-        roles = (await this.tokens.get(tenantId)).roles;
-      } catch (error) {
-        if (error instanceof DirectoryError && error.code === 'CONNECTION_BROKEN') {
-          this.o.logger.warn({ tenantId, reason: error.details.reason }, 'entra: preflight could not get a token');
-          return {
-            tokenOk: false,
-            permissions: [],
-            missingPermissions: [...REQUIRED_PERMISSIONS],
-            p2: false,
-            tapPolicy: false,
-            defaultDomain: null,
-          };
-        }
-        throw error;
-      }
-      const [defaultDomain, p2, tapPolicy] = await Promise.all([
-        this.soft('preflight.organization', tenantId, null, async () => {
-          const org = await this.organization(tenantId);
-          return org.verifiedDomains?.find((d) => d.isDefault)?.name ?? null;
-        }),
-        this.detectP2(tenantId),
-        this.detectTapPolicy(tenantId),
-      ]);
-      this.setTenantCapabilities(tenantId, { p2, tapPolicy });
-      return { tokenOk: true, permissions: [...roles].sort(), missingPermissions: missingPermissions(roles), p2, tapPolicy, defaultDomain };
-    });
+    return this.run('preflight', tenantId, () => this.probe.preflight(tenantId));
   }
 
   listRoleDefinitions(tenant: TenantRef): Promise<RoleDefinition[]> {
-    return this.run('listRoleDefinitions', tenant.tenantId, async () => {
-      const defs = await this.http.getAll<UnifiedRoleDefinition & { isPrivileged?: boolean }>({
-        tenantId: tenant.tenantId,
-        path: `${ROLES}/roleDefinitions?$select=id,templateId,displayName,description,isBuiltIn,isEnabled`,
-        operation: 'listRoleDefinitions',
-        permission: PERMISSION_FOR.roles,
-      });
-      return defs
-        .filter((d) => d.isEnabled !== false)
-        .map((d) => {
-          const id = (d.templateId ?? d.id ?? '').toLowerCase();
-          return {
-            id,
-            displayName: d.displayName ?? id,
-            description: d.description ?? '',
-            privileged: d.isPrivileged ?? PRIVILEGED_ROLE_TEMPLATE_IDS.has(id),
-          };
-        })
-        .filter((d) => d.id !== '');
-    });
+    return this.run('listRoleDefinitions', tenant.tenantId, () => this.probe.roleDefinitions(tenant.tenantId));
   }
 
   // ---- accounts ----
@@ -229,7 +165,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
     return this.run('enableAccount', tenant.tenantId, async () => {
       const body: User = { accountEnabled: true, passwordProfile: { password, forceChangePasswordNextSignIn: false } };
       await this.http.request({
-        ...this.call(tenant, 'PATCH', `/users/${seg(objectId)}`, 'enableAccount', PERMISSION_FOR.users),
+        ...this.call(tenant, 'PATCH', `/users/${segment(objectId)}`, 'enableAccount', PERMISSION_FOR.users),
         body,
         secrets: [password],
         retryNotFound: true,
@@ -237,80 +173,18 @@ class EntraDirectory implements EntraDirectoryAdapter {
     });
   }
 
-  // ---- roles ----
+  // ---- roles and credentials ----
 
   assignRole(tenant: TenantRef, request: RoleAssignmentRequest): Promise<RoleAssignmentRef> {
-    return this.run('assignRole', tenant.tenantId, async () => {
-      const p2 = this.caps.get(tenant.tenantId)?.p2;
-      if (request.until !== null && p2 !== false) {
-        try {
-          const ref = await this.assignTimeBound(tenant, request, request.until);
-          if (p2 === undefined) this.setTenantCapabilities(tenant.tenantId, { p2: true });
-          return ref;
-        } catch (error) {
-          if (!(error instanceof GraphFailure && error.licenseRequired)) throw error;
-          // No P2 after all: remember it, and give the role directly (core ends it at expiry).
-          this.setTenantCapabilities(tenant.tenantId, { p2: false });
-          this.o.logger.info({ tenantId: tenant.tenantId }, 'entra: tenant has no Entra ID P2; using direct role assignments');
-        }
-      }
-      return this.assignDirect(tenant, request);
-    });
+    return this.run('assignRole', tenant.tenantId, () => this.roles.assign(tenant, request));
   }
 
-  private async assignTimeBound(tenant: TenantRef, r: RoleAssignmentRequest, until: string): Promise<RoleAssignmentRef> {
-    const body = (action: 'adminAssign' | 'adminUpdate'): UnifiedRoleAssignmentScheduleRequest => ({
-      action,
-      principalId: r.objectId,
-      roleDefinitionId: r.roleId,
-      directoryScopeId: '/',
-      justification: (r.justification || 'jitadmin').slice(0, PIM_JUSTIFICATION_MAX),
-      scheduleInfo: {
-        startDateTime: new Date(this.o.now()).toISOString(),
-        expiration: { type: 'afterDateTime', endDateTime: until },
-      },
-    });
-    const send = (action: 'adminAssign' | 'adminUpdate') =>
-      this.http.request<UnifiedRoleAssignmentScheduleRequest>({
-        ...this.call(tenant, 'POST', `${ROLES}/roleAssignmentScheduleRequests`, 'assignRole', PERMISSION_FOR.roleSchedules),
-        body: body(action),
-        retryNotFound: true,
-      });
-    let res;
-    try {
-      res = await send('adminAssign');
-    } catch (error) {
-      if (!(error instanceof GraphFailure && error.conflict)) throw error;
-      // Assigned already (a retry, or an extension): move its end to the new `until`.
-      res = await send('adminUpdate');
-    }
-    const id = res.body.targetScheduleId ?? res.body.id;
-    if (!id) throw new DirectoryError('DIRECTORY_REJECTED', 'entra: Graph returned a schedule request without an id');
-    return { roleId: r.roleId, assignmentId: id, kind: 'timeBound' };
+  listRoleAssignments(tenant: TenantRef, objectId: string): Promise<RoleAssignmentRef[]> {
+    return this.run('listRoleAssignments', tenant.tenantId, () => this.roles.list(tenant, objectId, 'listRoleAssignments'));
   }
 
-  private async assignDirect(tenant: TenantRef, r: RoleAssignmentRequest): Promise<RoleAssignmentRef> {
-    const body: UnifiedRoleAssignment = { principalId: r.objectId, roleDefinitionId: r.roleId, directoryScopeId: '/' };
-    try {
-      const res = await this.http.request<UnifiedRoleAssignment>({
-        ...this.call(tenant, 'POST', `${ROLES}/roleAssignments`, 'assignRole', PERMISSION_FOR.roles),
-        body,
-        retryNotFound: true,
-      });
-      if (!res.body.id) throw new DirectoryError('DIRECTORY_REJECTED', 'entra: Graph returned a role assignment without an id');
-      return { roleId: r.roleId, assignmentId: res.body.id, kind: 'direct' };
-    } catch (error) {
-      if (!(error instanceof GraphFailure && error.conflict)) throw error;
-      const existing = await this.http.getAll<UnifiedRoleAssignment>({
-        tenantId: tenant.tenantId,
-        path: `${ROLES}/roleAssignments?$filter=principalId eq ${q(r.objectId)} and roleDefinitionId eq ${q(r.roleId)}`,
-        operation: 'assignRole',
-        permission: PERMISSION_FOR.roles,
-      });
-      const found = existing.find((a) => a.id && (a.directoryScopeId ?? '/') === '/');
-      if (!found?.id) throw error;
-      return { roleId: r.roleId, assignmentId: found.id, kind: 'direct' };
-    }
+  removeRoleAssignments(tenant: TenantRef, objectId: string, assignments: readonly RoleAssignmentRef[]): Promise<void> {
+    return this.run('removeRoleAssignments', tenant.tenantId, () => this.roles.remove(tenant, objectId, assignments));
   }
 
   createTemporaryAccessPass(tenant: TenantRef, objectId: string, request: TemporaryAccessPassRequest): Promise<IssuedTemporaryAccessPass> {
@@ -326,7 +200,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
         ...this.call(
           tenant,
           'POST',
-          `/users/${seg(objectId)}/authentication/temporaryAccessPassMethods`,
+          `/users/${segment(objectId)}/authentication/temporaryAccessPassMethods`,
           'createTemporaryAccessPass',
           PERMISSION_FOR.authMethods,
         ),
@@ -341,125 +215,13 @@ class EntraDirectory implements EntraDirectoryAdapter {
     });
   }
 
-  listRoleAssignments(tenant: TenantRef, objectId: string): Promise<RoleAssignmentRef[]> {
-    return this.run('listRoleAssignments', tenant.tenantId, () => this.assignmentsOf(tenant, objectId, 'listRoleAssignments'));
-  }
-
-  private async assignmentsOf(tenant: TenantRef, objectId: string, operation: string): Promise<RoleAssignmentRef[]> {
-    const [direct, schedules] = await Promise.all([
-      this.http.getAll<UnifiedRoleAssignment>({
-        tenantId: tenant.tenantId,
-        path: `${ROLES}/roleAssignments?$filter=principalId eq ${q(objectId)}`,
-        operation,
-        permission: PERMISSION_FOR.roles,
-      }),
-      this.caps.get(tenant.tenantId)?.p2 === false
-        ? Promise.resolve([] as UnifiedRoleAssignmentSchedule[])
-        : this.http
-            .getAll<UnifiedRoleAssignmentSchedule>({
-              tenantId: tenant.tenantId,
-              path: `${ROLES}/roleAssignmentSchedules?$filter=principalId eq ${q(objectId)}`,
-              operation,
-              permission: PERMISSION_FOR.roleSchedules,
-            })
-            .catch((error: unknown) => {
-              if (error instanceof GraphFailure && error.licenseRequired) {
-                this.setTenantCapabilities(tenant.tenantId, { p2: false });
-                return [] as UnifiedRoleAssignmentSchedule[];
-              }
-              throw error;
-            }),
-    ]);
-    // Entra holds one assignment per principal, role and scope; a PIM schedule also shows up among the
-    // direct assignments (and, in real tenants, permanent direct assignments show up as schedules without an
-    // end). Report each role once: time-bound where a schedule has an end, else the direct assignment.
-    const refs: RoleAssignmentRef[] = [];
-    const timed = new Set<string>();
-    const directRoles = new Set(direct.map((a) => a.roleDefinitionId?.toLowerCase()));
-    for (const s of schedules) {
-      if (!s.id || !s.roleDefinitionId) continue;
-      const roleId = s.roleDefinitionId.toLowerCase();
-      const ends = s.scheduleInfo?.expiration?.type !== 'noExpiration' && s.scheduleInfo?.expiration?.type !== undefined;
-      if (!ends && directRoles.has(roleId)) continue;
-      if (timed.has(roleId)) continue;
-      timed.add(roleId);
-      refs.push({ roleId, assignmentId: s.id, kind: 'timeBound' });
-    }
-    for (const a of direct) {
-      if (!a.id || !a.roleDefinitionId) continue;
-      const roleId = a.roleDefinitionId.toLowerCase();
-      if (timed.has(roleId)) continue;
-      refs.push({ roleId, assignmentId: a.id, kind: 'direct' });
-    }
-    return refs;
-  }
-
-  removeRoleAssignments(tenant: TenantRef, objectId: string, assignments: readonly RoleAssignmentRef[]): Promise<void> {
-    return this.run('removeRoleAssignments', tenant.tenantId, async () => {
-      const timeBound = assignments.filter((a) => a.kind === 'timeBound');
-      const direct = assignments.filter((a) => a.kind === 'direct');
-      // Time-bound first: removing the schedule also removes the assignment Entra made for it.
-      await settleAll(
-        timeBound.map(async (a) => {
-          const body: UnifiedRoleAssignmentScheduleRequest = {
-            action: 'adminRemove',
-            principalId: objectId,
-            roleDefinitionId: a.roleId,
-            directoryScopeId: '/',
-            justification: 'jitadmin: access ended',
-          };
-          try {
-            await this.http.request({
-              ...this.call(tenant, 'POST', `${ROLES}/roleAssignmentScheduleRequests`, 'removeRoleAssignments', PERMISSION_FOR.roleSchedules),
-              body,
-            });
-          } catch (error) {
-            if (error instanceof GraphFailure && isGone(error)) return;
-            if (!(error instanceof GraphFailure && error.licenseRequired)) throw error;
-            // PIM is not available (no P2, or it lapsed): whatever assignment of that role remains is a
-            // direct one, so remove that instead of leaving privilege behind.
-            this.setTenantCapabilities(tenant.tenantId, { p2: false });
-            await this.removeDirectByRole(tenant, objectId, a.roleId);
-          }
-        }),
-      );
-      await settleAll(
-        direct.map(async (a) => {
-          try {
-            await this.http.request(
-              this.call(tenant, 'DELETE', `${ROLES}/roleAssignments/${seg(a.assignmentId)}`, 'removeRoleAssignments', PERMISSION_FOR.roles),
-            );
-          } catch (error) {
-            if (error instanceof GraphFailure && error.notFound) return;
-            throw error;
-          }
-        }),
-      );
-    });
-  }
-
-  private async removeDirectByRole(tenant: TenantRef, objectId: string, roleId: string): Promise<void> {
-    const found = await this.http.getAll<UnifiedRoleAssignment>({
-      tenantId: tenant.tenantId,
-      path: `${ROLES}/roleAssignments?$filter=principalId eq ${q(objectId)} and roleDefinitionId eq ${q(roleId)}`,
-      operation: 'removeRoleAssignments',
-      permission: PERMISSION_FOR.roles,
-    });
-    for (const a of found) {
-      if (!a.id) continue;
-      await this.goneIsDone(() =>
-        this.http.request(this.call(tenant, 'DELETE', `${ROLES}/roleAssignments/${seg(a.id as string)}`, 'removeRoleAssignments', PERMISSION_FOR.roles)),
-      );
-    }
-  }
-
   // ---- deprovisioning ----
 
   revokeSessions(tenant: TenantRef, objectId: string): Promise<void> {
     return this.run('revokeSessions', tenant.tenantId, async () => {
-      await this.goneIsDone(() =>
+      await ignoreNotFound(() =>
         this.http.request({
-          ...this.call(tenant, 'POST', `/users/${seg(objectId)}/revokeSignInSessions`, 'revokeSessions', PERMISSION_FOR.users),
+          ...this.call(tenant, 'POST', `/users/${segment(objectId)}/revokeSignInSessions`, 'revokeSessions', PERMISSION_FOR.users),
           retryNotFound: this.isRecent(objectId),
         }),
       );
@@ -470,9 +232,9 @@ class EntraDirectory implements EntraDirectoryAdapter {
     return this.run('disableAccount', tenant.tenantId, async () => {
       const password = unknowablePassword();
       const body: User = { accountEnabled: false, passwordProfile: { password, forceChangePasswordNextSignIn: false } };
-      await this.goneIsDone(() =>
+      await ignoreNotFound(() =>
         this.http.request({
-          ...this.call(tenant, 'PATCH', `/users/${seg(objectId)}`, 'disableAccount', PERMISSION_FOR.users),
+          ...this.call(tenant, 'PATCH', `/users/${segment(objectId)}`, 'disableAccount', PERMISSION_FOR.users),
           body,
           secrets: [password],
           retryNotFound: this.isRecent(objectId),
@@ -483,9 +245,9 @@ class EntraDirectory implements EntraDirectoryAdapter {
 
   deleteAccount(tenant: TenantRef, objectId: string, options: { permanent: boolean }): Promise<void> {
     return this.run('deleteAccount', tenant.tenantId, async () => {
-      const deleted = await this.goneIsDone(() =>
+      const deleted = await ignoreNotFound(() =>
         this.http.request({
-          ...this.call(tenant, 'DELETE', `/users/${seg(objectId)}`, 'deleteAccount', PERMISSION_FOR.users),
+          ...this.call(tenant, 'DELETE', `/users/${segment(objectId)}`, 'deleteAccount', PERMISSION_FOR.users),
           retryNotFound: this.isRecent(objectId),
         }),
       );
@@ -493,9 +255,9 @@ class EntraDirectory implements EntraDirectoryAdapter {
       if (!options.permanent) return;
       // Just deleted: the recycle bin may not show it yet, so a 404 there is lag. Otherwise 404 means gone
       // for good (or never there).
-      await this.goneIsDone(() =>
+      await ignoreNotFound(() =>
         this.http.request({
-          ...this.call(tenant, 'DELETE', `/directory/deletedItems/${seg(objectId)}`, 'deleteAccount', PERMISSION_FOR.permanentDelete),
+          ...this.call(tenant, 'DELETE', `/directory/deletedItems/${segment(objectId)}`, 'deleteAccount', PERMISSION_FOR.permanentDelete),
           retryNotFound: deleted,
         }),
       );
@@ -508,14 +270,14 @@ class EntraDirectory implements EntraDirectoryAdapter {
       try {
         user = (
           await this.http.request<User>(
-            this.call(tenant, 'GET', `/users/${seg(objectId)}?$select=${USER_SELECT}`, 'readAccount', PERMISSION_FOR.users),
+            this.call(tenant, 'GET', `/users/${segment(objectId)}?$select=${USER_SELECT}`, 'readAccount', PERMISSION_FOR.users),
           )
         ).body;
       } catch (error) {
         if (error instanceof GraphFailure && error.notFound) return null;
         throw error;
       }
-      const assignments = await this.assignmentsOf(tenant, objectId, 'readAccount');
+      const assignments = await this.roles.list(tenant, objectId, 'readAccount');
       return { ...toAccount(user), assignments };
     });
   }
@@ -524,7 +286,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
     return this.run('listManagedAccounts', tenant.tenantId, async () => {
       const users = await this.http.getAll<User>({
         tenantId: tenant.tenantId,
-        path: `/users?$filter=${MARKER_PROPERTY} eq ${q(MARKER_VALUE)}&$select=${USER_SELECT}&$top=999`,
+        path: `/users?$filter=${MARKER_PROPERTY} eq ${quote(MARKER_VALUE)}&$select=${USER_SELECT}&$top=999`,
         operation: 'listManagedAccounts',
         permission: PERMISSION_FOR.users,
       });
@@ -538,102 +300,15 @@ class EntraDirectory implements EntraDirectoryAdapter {
     return { tenantId: tenant.tenantId, method, path, operation, permission };
   }
 
-  private async organization(tenantId: string) {
-    const res = await this.http.request<{ value?: OrganizationDetails[] }>({
-      tenantId,
-      method: 'GET',
-      path: '/organization?$select=id,displayName,verifiedDomains',
-      operation: 'getTenantInfo',
-      permission: PERMISSION_FOR.readDirectory,
-    });
-    const org = res.body.value?.[0];
-    if (!org) throw new DirectoryError('DIRECTORY_REJECTED', `entra: tenant ${tenantId} returned no organization`, { details: { tenantId } });
-    return org;
-  }
-
   private async lookupUser(tenant: TenantRef, upn: string, operation: string, waitForReplication: boolean): Promise<DirectoryAccount | null> {
     try {
       const res = await this.http.request<User>({
-        ...this.call(tenant, 'GET', `/users/${seg(upn)}?$select=${USER_SELECT}`, operation, PERMISSION_FOR.users),
+        ...this.call(tenant, 'GET', `/users/${segment(upn)}?$select=${USER_SELECT}`, operation, PERMISSION_FOR.users),
         retryNotFound: waitForReplication,
       });
       return toAccount(res.body);
     } catch (error) {
       if (error instanceof GraphFailure && error.notFound) return null;
-      throw error;
-    }
-  }
-
-  private async detectP2(tenantId: string): Promise<boolean> {
-    const known = this.caps.get(tenantId)?.p2;
-    try {
-      const skus = await this.http.getAll<SubscribedSku>({
-        tenantId,
-        path: '/subscribedSkus?$select=skuPartNumber,capabilityStatus,servicePlans',
-        operation: 'preflight.subscribedSkus',
-        permission: PERMISSION_FOR.readDirectory,
-      });
-      return skus.some(
-        (s) =>
-          (s.capabilityStatus ?? 'Enabled') === 'Enabled' &&
-          (s.servicePlans ?? []).some((p) => p.servicePlanName === 'AAD_PREMIUM_P2' && p.provisioningStatus !== 'Disabled'),
-      );
-    } catch (error) {
-      if (!(error instanceof GraphFailure) || error.status !== 403) throw error;
-    }
-    // Cannot read the licences: ask PIM itself, which answers AadPremiumLicenseRequired without P2.
-    try {
-      await this.http.request({
-        tenantId,
-        method: 'GET',
-        path: `${ROLES}/roleAssignmentScheduleRequests?$top=1`,
-        operation: 'preflight.pim',
-        permission: PERMISSION_FOR.roleSchedules,
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof GraphFailure) {
-        if (error.licenseRequired) return false;
-        this.o.logger.warn({ tenantId, status: error.status, graphCode: error.code }, 'entra: could not tell whether the tenant has P2');
-        return known ?? false;
-      }
-      throw error;
-    }
-  }
-
-  private detectTapPolicy(tenantId: string): Promise<boolean> {
-    return this.soft('preflight.tapPolicy', tenantId, false, async () => {
-      const res = await this.http.request<TemporaryAccessPassAuthenticationMethodConfiguration>({
-        tenantId,
-        method: 'GET',
-        path: '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass',
-        operation: 'preflight.tapPolicy',
-        permission: PERMISSION_FOR.authMethodPolicy,
-      });
-      return res.body.state === 'enabled';
-    });
-  }
-
-  /** A preflight probe: a Graph refusal (403, 404 …) means "no"; throttling and outages still throw. */
-  private async soft<T>(operation: string, tenantId: string, fallback: T, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      if (error instanceof GraphFailure && error.status < 500 && error.status !== 429 && error.status !== 401) {
-        this.o.logger.warn({ tenantId, operation, status: error.status, graphCode: error.code, requestId: error.requestId }, 'entra: preflight probe refused');
-        return fallback;
-      }
-      throw error;
-    }
-  }
-
-  /** Runs a removal; "not found" counts as done. Returns whether the call succeeded (false: was gone). */
-  private async goneIsDone(fn: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await fn();
-      return true;
-    } catch (error) {
-      if (error instanceof GraphFailure && error.notFound) return false;
       throw error;
     }
   }
@@ -676,20 +351,4 @@ class EntraDirectory implements EntraDirectoryAdapter {
       details: { tenantId, operation },
     });
   }
-}
-
-/** A removal whose target is already gone: 404, or PIM's "does not exist" 400. */
-function isGone(f: GraphFailure): boolean {
-  return (
-    f.notFound ||
-    /RoleAssignmentDoesNotExist|ResourceNotFound/i.test(f.code) ||
-    /role assignment (schedule )?does not exist/i.test(f.graphMessage)
-  );
-}
-
-/** Runs every task; throws the first failure after all have settled (no removal is skipped by another's error). */
-async function settleAll(tasks: Array<Promise<unknown>>): Promise<void> {
-  const results = await Promise.allSettled(tasks);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
 }

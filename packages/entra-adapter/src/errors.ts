@@ -196,3 +196,14 @@ export function connectionBroken(
     { cause, details: { tenantId, reason, aadsts, ...extra } },
   );
 }
+
+/** Runs a removal where "not found" counts as done. Resolves true when the call succeeded, false when gone. */
+export async function ignoreNotFound(fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+    return true;
+  } catch (error) {
+    if (error instanceof GraphFailure && error.notFound) return false;
+    throw error;
+  }
+}
