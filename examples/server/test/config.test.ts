@@ -127,3 +127,14 @@ describe('configuration', () => {
     expect(rolesForGroups(groups, ['others'])).toEqual([]);
   });
 });
+
+describe('.env.example', () => {
+  it('documents every variable the configuration reads', async () => {
+    const { readFileSync } = await import('node:fs');
+    const source = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
+    const read = new Set([...source.matchAll(/(?:read\(env, |groups\()'([A-Z0-9_]+)'|env\.([A-Z0-9_]+)/g)].map((m) => m[1] ?? m[2]!));
+    expect(read.size).toBeGreaterThan(25);
+    for (const name of read) expect(example, name).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+  });
+});
