@@ -133,12 +133,19 @@ function describeCall(input: Parameters<typeof fetch>[0], init: Parameters<typeo
  * A `fetch` that dies with `life`: a dead process sends nothing (Graph or login). Graph calls are recorded in
  * `log` with what came back, and the plan's crash points are applied.
  */
-export function mortalFetch(life: Life, plan: DeathPlan, log: CallRecord[] | null, watch: Record<string, (c: GraphCallInfo) => boolean> = {}): typeof fetch {
+export function mortalFetch(
+  life: Life,
+  plan: DeathPlan,
+  log: CallRecord[] | null,
+  watch: Record<string, (c: GraphCallInfo) => boolean> = {},
+  onCall?: (r: CallRecord) => void,
+  transport: typeof fetch = (...args) => globalThis.fetch(...args),
+): typeof fetch {
   let crashUsed = false;
   return async (input, init) => {
     life.guard();
     const { url, info } = describeCall(input, init);
-    if (!url.startsWith(GRAPH_V1)) return globalThis.fetch(input, init);
+    if (!url.startsWith(GRAPH_V1)) return transport(input, init);
     life.graphCalls++;
     for (const [name, match] of Object.entries(watch)) {
       if (!life.transactionsBeforeWatched.has(name) && match(info)) life.transactionsBeforeWatched.set(name, life.transactions);
@@ -162,18 +169,21 @@ export function mortalFetch(life: Life, plan: DeathPlan, log: CallRecord[] | nul
     log?.push(record);
     let res: Response;
     try {
-      res = await globalThis.fetch(input, init);
+      res = await transport(input, init);
     } catch (error) {
       record.status = 0;
+      onCall?.(record);
       throw error;
     }
     record.status = res.status;
     if (point === 'after-send') {
       crashUsed = true;
       record.status = -1;
+      onCall?.(record);
       life.kill();
       life.guard();
     }
+    onCall?.(record);
     life.guard();
     return res;
   };
@@ -190,6 +200,10 @@ export interface ProcessConfig {
   logger?: Logger;
   /** Graph calls of every process, kept across restarts. */
   callLog?: CallRecord[];
+  /** Told of every Graph call when it ends (status 0: network error, -1: answer lost in a crash). */
+  onCall?: (r: CallRecord) => void;
+  /** How requests are sent (default: the global `fetch`, which msw intercepts). */
+  transport?: typeof fetch;
 }
 
 export interface JitProcess {
@@ -236,7 +250,7 @@ export async function startProcess(
     now: followClock(config.clock),
     ...config.adapterOptions,
     ...(config.logger ? { logger: config.logger } : {}),
-    fetch: mortalFetch(life, plan, config.callLog ?? null, watch),
+    fetch: mortalFetch(life, plan, config.callLog ?? null, watch, config.onCall, config.transport),
   });
   for (const provider of await config.store.listProviders()) {
     for (const customer of await config.store.listCustomers(provider.id)) {

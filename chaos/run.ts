@@ -1,0 +1,134 @@
+/**
+ * `npm run chaos -- --grants 10000 --seed 7 [--tenants 20] [--store memory|pglite|postgres] [--json]`
+ *
+ * Runs the seeded chaos simulation (chaos/simulation.ts) and prints what it found. Exit code 1 when an
+ * invariant failed. `--store postgres` (the default when the server answers at JITADMIN_TEST_PG_URL or
+ * postgres://postgres@127.0.0.1:5432/test) uses a fresh schema, dropped at the end unless `--keep`.
+ */
+import { createMemoryStore, type Store } from '@jitadmin/core';
+import { runChaos, type ChaosReport } from './simulation.js';
+
+const out = (line: string) => void process.stdout.write(`${line}\n`);
+
+const PG_URL = process.env.JITADMIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+interface Args {
+  grants: number;
+  seed: number;
+  tenants: number;
+  store: 'memory' | 'pglite' | 'postgres' | null;
+  json: boolean;
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { grants: 1000, seed: 1, tenants: 20, store: null, json: false, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`chaos: ${a} needs a value`);
+      return v;
+    };
+    if (a === '--grants') args.grants = positive(value(), a);
+    else if (a === '--seed') args.seed = positive(value(), a, true);
+    else if (a === '--tenants') args.tenants = positive(value(), a);
+    else if (a === '--store') {
+      const v = value();
+      if (v !== 'memory' && v !== 'pglite' && v !== 'postgres') throw new Error('chaos: --store is memory, pglite or postgres');
+      args.store = v;
+    } else if (a === '--json') args.json = true;
+    else if (a === '--keep') args.keep = true;
+    else throw new Error(`chaos: unknown argument ${a}`);
+  }
+  return args;
+}
+
+function positive(v: string, name: string, zeroOk = false): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < (zeroOk ? 0 : 1)) throw new Error(`chaos: ${name} must be a ${zeroOk ? 'non-negative' : 'positive'} integer`);
+  return n;
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: PG_URL, connectionTimeoutMillis: 2000, max: 1 });
+  try {
+    await pool.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await pool.end();
+  }
+}
+
+async function openStore(kind: 'memory' | 'pglite' | 'postgres', seed: number, keep: boolean): Promise<{ store: Store; done: () => Promise<void>; label: string }> {
+  if (kind === 'memory') return { store: createMemoryStore(), done: async () => {}, label: 'memory' };
+  const { postgresStore } = await import('@jitadmin/store-postgres');
+  if (kind === 'pglite') {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const store = await postgresStore({ db: new PGlite() });
+    return { store, done: () => store.close(), label: 'pglite' };
+  }
+  const { default: pg } = await import('pg');
+  const schema = `chaos_${seed}_${Date.now().toString(36)}`;
+  const pool = new pg.Pool({ connectionString: PG_URL, max: 20 });
+  const store = await postgresStore({ db: pool, schema, closeDb: false });
+  return {
+    store,
+    label: `postgres (schema ${schema})`,
+    done: async () => {
+      await store.close();
+      if (!keep) await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await pool.end();
+    },
+  };
+}
+
+function print(r: ChaosReport): void {
+  const lines = [
+    `chaos run, seed ${r.seed}, store ${r.store}`,
+    `  grants run          ${r.grants} (${r.requestsRefused} requests refused), ${r.tenants} tenants, ${r.providers} providers`,
+    `  end states          ${JSON.stringify(r.states)} reasons ${JSON.stringify(r.endReasons)}`,
+    `  actions             ${JSON.stringify(r.actions)}`,
+    `  faults injected     ${r.faults} faulty answers from ${r.faultRules} fault rules, ${r.graphCalls} Graph calls`,
+    `  crashes             ${r.crashes}`,
+    `  orphans found       ${r.orphans}`,
+    `  lost grants         ${r.lostGrants}`,
+    `  duplicate accounts  ${r.duplicateAccounts}, secrets left ${r.secretsLeft}`,
+    `  max expiry lag      ${r.maxExpiryLagMs} ms (p99 ${r.p99ExpiryLagMs} ms), clock ms`,
+    `  slowest expiry      ${r.worstLagTrail.slice(-8).join(' → ')}`,
+    `  audit chain         ${r.auditChainOk ? 'verifies' : 'BROKEN'} (${r.auditEvents} events)`,
+    `  time                ${(r.simulatedMs / 3_600_000).toFixed(1)} h simulated in ${(r.wallMs / 1000).toFixed(1)} s`,
+    r.ok ? '  result              OK' : `  result              FAILED\n    ${r.failures.join('\n    ')}`,
+  ];
+  out(lines.join('\n'));
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const kind = args.store ?? ((await postgresReachable()) ? 'postgres' : 'pglite');
+  const { store, done, label } = await openStore(kind, args.seed, args.keep);
+  let report: ChaosReport;
+  try {
+    report = await runChaos({
+      grants: args.grants,
+      seed: args.seed,
+      tenants: args.tenants,
+      store,
+      storeName: label,
+      progress: args.json ? undefined : (line) => out(line),
+    });
+  } finally {
+    await done();
+  }
+  if (!args.json) print(report);
+  else out(JSON.stringify(report));
+  process.exitCode = report.ok ? 0 : 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exitCode = 2;
+});
