@@ -61,10 +61,14 @@ export class Controls implements FakeControls {
   }
 
   /** The first matching fault with calls left, counted as used; `statusOnly` inside `$batch`. */
-  takeFault(call: { tenantId: string | null; method: string; path: string }, statusOnly: boolean): FakeFault | null {
+  takeFault(
+    call: { tenantId: string | null; method: string; path: string; target?: 'graph' | 'login' },
+    statusOnly: boolean,
+  ): FakeFault | null {
     for (const f of this.faults) {
       const { fault } = f;
       if (f.left <= 0) continue;
+      if ((fault.target ?? 'graph') !== (call.target ?? 'graph')) continue;
       if (statusOnly && fault.kind !== 'status') continue;
       if (fault.tenantId !== undefined && fault.tenantId !== call.tenantId) continue;
       if (fault.method !== undefined && fault.method.toUpperCase() !== call.method) continue;

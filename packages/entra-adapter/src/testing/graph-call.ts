@@ -1,4 +1,4 @@
-import { GraphFault, badRequest, insufficientPrivileges, notFound } from './graph-error.js';
+import { badRequest, insufficientPrivileges, notFound } from './graph-error.js';
 import type { SeededRandom } from './random.js';
 import type { TenantState } from './tenant.js';
 import type { FakeUser } from './types.js';
@@ -163,4 +163,3 @@ export function context(fragment: string): string {
   return `https://graph.microsoft.com/v1.0/$metadata#${fragment}`;
 }
 
-export { GraphFault };

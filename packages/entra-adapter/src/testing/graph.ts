@@ -4,6 +4,7 @@ import { batchRoute } from './batch.js';
 import { matchRoute, requirePermission, type GraphAnswer, type GraphCall, type Route } from './graph-call.js';
 import { GraphFault, errorEnvelope, graphDate } from './graph-error.js';
 import { verifyToken } from './jwt.js';
+import { holdUntilAborted } from './login.js';
 import { directoryRoutes } from './routes-directory.js';
 import { pimRoutes } from './routes-pim.js';
 import { roleRoutes } from './routes-roles.js';
@@ -227,14 +228,7 @@ export async function handleGraphRequest(state: FakeState, request: Request): Pr
   }
   if (fault?.kind === 'timeout') {
     log(0, peeked);
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        state.pending.delete(done);
-        resolve();
-      };
-      state.pending.add(done);
-      request.signal?.addEventListener('abort', done, { once: true });
-    });
+    await holdUntilAborted(state, request);
     return HttpResponse.error();
   }
   const ids = { requestId, clientRequestId };

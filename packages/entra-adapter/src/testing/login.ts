@@ -8,6 +8,18 @@ import type { FakeConsentDecision } from './types.js';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
+/** Holds a call open until the client aborts it (or the fake is reset): the `timeout` fault. */
+export async function holdUntilAborted(state: FakeState, request: Request): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      state.pending.delete(done);
+      resolve();
+    };
+    state.pending.add(done);
+    request.signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 /** An error of the login endpoint, in Entra's OAuth shape. */
 interface LoginError {
   status: number;
@@ -149,7 +161,26 @@ export async function handleToken(state: FakeState, request: Request, segment: s
   const correlationId = request.headers.get('client-request-id') ?? state.rng.guid();
   const form = new URLSearchParams(await request.text());
   const tenant = tenantBySegment(state, segment);
+  const path = new URL(request.url).pathname;
+  const injected = state.controls.takeFault({ tenantId: tenant?.tenantId ?? null, method: 'POST', path, target: 'login' }, false);
+  if (injected?.kind === 'reset') {
+    logLogin(state, request, tenant?.tenantId ?? null, 0, correlationId);
+    return HttpResponse.error();
+  }
+  if (injected?.kind === 'timeout') {
+    logLogin(state, request, tenant?.tenantId ?? null, 0, correlationId);
+    await holdUntilAborted(state, request);
+    return HttpResponse.error();
+  }
   const answer = (): Response => {
+    if (injected) {
+      // `code` may name an AADSTS number; the default 90033 is Entra's "transient error, try again".
+      const status = injected.status ?? 503;
+      const code = Number(String(injected.code ?? '').replace(/^AADSTS/i, '')) || 90033;
+      const error = status >= 500 || status === 429 ? 'temporarily_unavailable' : 'invalid_request';
+      const description = injected.message ?? 'A transient error has occurred. Please try again.';
+      return errorResponse(state, { status, error, code, description, retryAfterSeconds: injected.retryAfterSeconds }, correlationId);
+    }
     if (!tenant) return errorResponse(state, tenantNotFound(segment), correlationId);
     const fault = state.controls.tokenFaultFor(tenant.tenantId);
     if (fault) {

@@ -75,7 +75,8 @@ export function checkPrincipal(call: GraphCall, principalId: string): void {
 
 export const CONFLICT_MESSAGE = 'A conflicting object with one or more of the specified property values is present in the directory.';
 
-function filterList<T>(call: GraphCall, items: T[], props: string[], resource: string, view: (t: T) => Record<string, unknown>): T[] {
+/** Applies a `$filter` over the given properties of a list (what Graph supports on role management lists). */
+export function filterList<T>(call: GraphCall, items: T[], props: string[], resource: string, view: (t: T) => Record<string, unknown>): T[] {
   const text = call.query.get('$filter');
   if (text === null) return items;
   const node = checkFilter(parseFilter(text), {
@@ -89,7 +90,6 @@ function filterList<T>(call: GraphCall, items: T[], props: string[], resource: s
   });
 }
 
-export { filterList };
 
 function listDefinitions(call: GraphCall): GraphAnswer {
   const defs = filterList(call, [...ROLE_TEMPLATES], ['id', 'displayName', 'templateId', 'isBuiltIn'], 'unifiedRoleDefinition', roleDefinitionView);

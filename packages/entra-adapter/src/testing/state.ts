@@ -18,12 +18,12 @@ export interface FakeState {
   consentDecision: FakeConsentDecision | null;
 }
 
-/** The tenant a login URL's tenant segment names: its id or any of its domains. */
+/** The tenant a login URL's tenant segment names: its id or one of its verified domains. */
 export function tenantBySegment(state: FakeState, segment: string): TenantState | undefined {
   const lower = segment.toLowerCase();
   for (const t of state.tenants.values()) {
     if (t.tenantId.toLowerCase() === lower) return t;
-    if (t.domains.some((d) => d.id.toLowerCase() === lower)) return t;
+    if (t.domains.some((d) => d.isVerified && d.id.toLowerCase() === lower)) return t;
   }
   return undefined;
 }

@@ -165,7 +165,9 @@ export interface FakeThrottleLimit {
 }
 
 export interface FakeFault {
-  /** Only for calls whose token is for this tenant. */
+  /** Which endpoints the fault is for (default `graph`). On `login` the path is the URL path, e.g. `/{tenant}/oauth2/v2.0/token`. */
+  target?: 'graph' | 'login';
+  /** Only for calls whose token (Graph) or URL (login) is for this tenant. */
   tenantId?: string;
   method?: string;
   /** A string matches as a prefix of the path after `/v1.0` (no query); a RegExp is tested against it. */

@@ -84,6 +84,26 @@ describe('token endpoint', () => {
     expect((await tokenFor(t.tenantId)).status).toBe(200);
   });
 
+  it("inject with target 'login' resets, holds or fails token calls; Graph faults leave them alone", async () => {
+    const t = fake.addTenant();
+    fake.controls.inject({ kind: 'status', status: 503 });
+    expect((await tokenFor(t.tenantId)).status).toBe(200);
+    fake.controls.clear();
+    fake.controls.inject({ target: 'login', tenantId: t.tenantId, path: /\/oauth2\/v2\.0\/token$/, kind: 'reset', times: 1 });
+    await expect(tokenFor(t.tenantId)).rejects.toThrow();
+    fake.controls.inject({ target: 'login', kind: 'status', status: 503, retryAfterSeconds: 5, times: 1 });
+    const failed = await tokenFor(t.tenantId);
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get('retry-after')).toBe('5');
+    expect(((await failed.json()) as { error: string; error_codes: number[] })).toMatchObject({ error: 'temporarily_unavailable', error_codes: [90033] });
+    fake.controls.inject({ target: 'login', kind: 'timeout', times: 1 });
+    const aborter = new AbortController();
+    const pending = fetch(`${LOGIN}/${t.tenantId}/oauth2/v2.0/token`, { method: 'POST', body: 'grant_type=client_credentials', signal: aborter.signal });
+    setTimeout(() => aborter.abort(), 30);
+    await expect(pending).rejects.toThrow();
+    expect((await tokenFor(t.tenantId)).status).toBe(200);
+  });
+
   it('checks a client assertion: aud, iss/sub, expiry and the registered thumbprint (not the signature)', async () => {
     const t = fake.addTenant();
     const x5t256 = Buffer.from(THUMB_256, 'hex').toString('base64url');
