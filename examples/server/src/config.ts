@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 
 export type AppRoleName = 'technician' | 'approver' | 'admin';
@@ -47,6 +48,8 @@ export interface ServerConfig {
   dataDir: string;
   providerId: string;
   providerName: string;
+  /** Branding shown on every page (production; the demo seeds its own). */
+  branding: { logoUrl?: string; accentColor?: string };
   oidc: {
     issuer: string;
     clientId: string;
@@ -154,12 +157,16 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// connection string'),
       { required: prod },
     ) ?? null;
-  const dataDir = read(env, 'DATA_DIR', z.string().min(1), { required: false, fallback: './.data' })!;
+  const dataDirRaw = read(env, 'DATA_DIR', z.string().min(1), { required: false, fallback: './.data' })!;
+  // `npm start` at the repository root runs in the workspace folder; keep the data where it was started.
+  const dataDir = env.INIT_CWD && !isAbsolute(dataDirRaw) ? join(env.INIT_CWD, dataDirRaw) : dataDirRaw;
   const providerId = read(env, 'PROVIDER_ID', id, { required: false, fallback: prod ? 'default' : 'demo' })!;
   const providerName = read(env, 'PROVIDER_NAME', z.string().min(1).max(200), {
     required: false,
     fallback: prod ? 'jitadmin' : 'Contoso IT Services (demo)',
   })!;
+  const logoUrl = read(env, 'PROVIDER_LOGO_URL', z.url({ protocol: /^https$/ }).max(2048), { required: false });
+  const accentColor = read(env, 'PROVIDER_ACCENT_COLOR', z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #0a7cff'), { required: false });
 
   let oidc: ServerConfig['oidc'] = null;
   if (prod || env.OIDC_ISSUER) {
@@ -251,6 +258,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     dataDir,
     providerId,
     providerName,
+    branding: { ...(logoUrl ? { logoUrl } : {}), ...(accentColor ? { accentColor } : {}) },
     oidc,
     roleGroups,
     bootstrapAdmins,

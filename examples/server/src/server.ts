@@ -195,8 +195,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   if (demoMode) {
     await seedDemo(jit, store, config.providerId, config.providerName);
     demoPassword = config.demoPassword ?? randomBytes(6).toString('base64url');
-  } else if (!(await store.getProvider(config.providerId))) {
-    await jit.upsertProvider({ id: config.providerId, name: config.providerName });
+  } else {
+    // The provider's name and branding follow the configuration; written only when they differ.
+    const wanted = { id: config.providerId, name: config.providerName, branding: { name: config.providerName, ...config.branding } };
+    const existing = await store.getProvider(config.providerId);
+    const b = existing?.branding;
+    const same =
+      !!existing && existing.name === wanted.name && b?.name === wanted.branding.name && b?.logoUrl === wanted.branding.logoUrl && b?.accentColor === wanted.branding.accentColor;
+    if (!same) {
+      await jit.upsertProvider(wanted);
+    }
   }
   await inviteBootstrapAdmins({ store, jit }, config.providerId, config.bootstrapAdmins);
 
