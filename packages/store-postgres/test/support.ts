@@ -80,32 +80,40 @@ export function sqlInspector(db: RawDb, schema: string): StoreInspector {
   };
 }
 
-/** One PGlite for a whole test file; each store gets its own schema in it, dropped by `teardown`. */
-export function pgliteHarnesses(): {
-  /** Starts PGlite (seconds on a busy machine): call it from `beforeAll`, whose timeout is the longer. */
+const TABLES = ['providers', 'technicians', 'customers', 'rules', 'grants', 'grant_secrets', 'technician_accounts', 'audit', 'audit_heads'];
+
+/** Empties every table of the schema (fast; the migrated schema stays). */
+async function truncateAll(db: RawDb, schema: string): Promise<void> {
+  await db.query(`TRUNCATE ${TABLES.map((t) => `"${schema}".${t}`).join(', ')}`);
+}
+
+export interface Harnesses {
+  /** Starts the database (PGlite takes seconds on a busy machine): call it from `beforeAll`, whose timeout is longer. */
   init(): Promise<void>;
+  /** An empty store: the file's schema (fresh for this run), emptied, and a new store over it. */
   setup(): Promise<StoreHarness & { store: PostgresStore }>;
+  /** Drops the schema and closes the database. */
   close(): Promise<void>;
-} {
+}
+
+/** One PGlite and one fresh schema for a whole test file; each store starts on emptied tables. */
+export function pgliteHarnesses(): Harnesses {
   let db: PGlite | undefined;
+  const schema = freshSchema('lite');
+  let migrated = false;
+  const init = async () => {
+    db ??= new PGlite();
+    await db.waitReady;
+  };
   return {
-    async init() {
-      db ??= new PGlite();
-      await db.waitReady;
-    },
+    init,
     async setup() {
-      db ??= new PGlite();
-      const shared = db;
-      const schema = freshSchema('lite');
+      await init();
+      const shared = db!;
+      if (migrated) await truncateAll(shared, schema);
       const store = await postgresStore({ db: shared, schema, closeDb: false });
-      return {
-        store,
-        inspect: sqlInspector(shared, schema),
-        teardown: async () => {
-          await store.close();
-          await shared.exec(`DROP SCHEMA "${schema}" CASCADE`);
-        },
-      };
+      migrated = true;
+      return { store, inspect: sqlInspector(shared, schema), teardown: () => store.close() };
     },
     async close() {
       await db?.close();
@@ -114,25 +122,26 @@ export function pgliteHarnesses(): {
   };
 }
 
-/** One pool (the inspector's) per test file; each store gets its own pool and schema, dropped by `teardown`. */
-export function serverHarnesses(): { setup(): Promise<StoreHarness & { store: PostgresStore }>; close(): Promise<void> } {
+/** One admin pool and one fresh schema per test file; each store gets its own pool, on emptied tables. */
+export function serverHarnesses(): Harnesses {
   let admin: pg.Pool | undefined;
+  const schema = freshSchema('srv');
+  let migrated = false;
+  const init = async () => {
+    admin ??= serverPool(4);
+  };
   return {
+    init,
     async setup() {
-      admin ??= serverPool(4);
-      const shared = admin;
-      const schema = freshSchema('srv');
+      await init();
+      const shared = admin!;
+      if (migrated) await truncateAll(shared, schema);
       const store = await postgresStore({ db: serverPool(8), schema });
-      return {
-        store,
-        inspect: sqlInspector(shared, schema),
-        teardown: async () => {
-          await store.close();
-          await shared.query(`DROP SCHEMA "${schema}" CASCADE`);
-        },
-      };
+      migrated = true;
+      return { store, inspect: sqlInspector(shared, schema), teardown: () => store.close() };
     },
     async close() {
+      await admin?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await admin?.end();
       admin = undefined;
     },

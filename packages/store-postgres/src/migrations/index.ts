@@ -33,9 +33,27 @@ export interface MigrationResult {
 
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
+function tooNew(driver: Driver, schema: string, found: number): StoreError {
+  return new StoreError(
+    'SCHEMA_TOO_NEW',
+    `${STORE_NAME}: schema "${schema}" on ${driver.target} is at version ${found}, newer than this code knows (${SCHEMA_VERSION}); upgrade jitadmin`,
+    { details: { store: STORE_NAME, schema, found, known: SCHEMA_VERSION } },
+  );
+}
+
 /** Brings `schema` up to `SCHEMA_VERSION`. Safe to run from several processes at once. */
 export async function runMigrations(driver: Driver, schema: string): Promise<MigrationResult> {
   const s = quoteIdent(schema);
+  // Fast path, without a lock or DDL: a schema already at this version (every start but the first).
+  const [table] = await driver.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
+    `${s}.jitadmin_migrations`,
+  ]);
+  if (table?.present) {
+    const [row] = await driver.query<{ v: number }>(`SELECT coalesce(max(version), 0)::int AS v FROM ${s}.jitadmin_migrations`);
+    const found = Number(row?.v ?? 0);
+    if (found > SCHEMA_VERSION) throw tooNew(driver, schema, found);
+    if (found === SCHEMA_VERSION) return { from: found, to: SCHEMA_VERSION, applied: [] };
+  }
   return driver.transaction(async (q) => {
     await q.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, schema]);
     const found = await q.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
@@ -50,13 +68,7 @@ export async function runMigrations(driver: Driver, schema: string): Promise<Mig
     );
     const [row] = await q.query<{ v: number }>(`SELECT coalesce(max(version), 0)::int AS v FROM ${s}.jitadmin_migrations`);
     const from = Number(row?.v ?? 0);
-    if (from > SCHEMA_VERSION) {
-      throw new StoreError(
-        'SCHEMA_TOO_NEW',
-        `${STORE_NAME}: schema "${schema}" on ${driver.target} is at version ${from}, newer than this code knows (${SCHEMA_VERSION}); upgrade jitadmin`,
-        { details: { store: STORE_NAME, schema, found: from, known: SCHEMA_VERSION } },
-      );
-    }
+    if (from > SCHEMA_VERSION) throw tooNew(driver, schema, from);
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
       if (m.version <= from) continue;
