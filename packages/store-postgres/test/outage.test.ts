@@ -16,6 +16,8 @@ const reachable = await serverReachable();
 class Proxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** While frozen, bytes are swallowed both ways: a black hole, with every socket still open. */
+  frozen = false;
   constructor(
     private readonly upstream: { host: string; port: number },
     public port = 0,
@@ -29,7 +31,12 @@ class Proxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => {});
       }
-      client.pipe(up).pipe(client);
+      client.on('data', (chunk: Buffer) => {
+        if (!this.frozen) up.write(chunk);
+      });
+      up.on('data', (chunk: Buffer) => {
+        if (!this.frozen) client.write(chunk);
+      });
       client.on('close', () => up.destroy());
       up.on('close', () => client.destroy());
     });
@@ -78,5 +85,32 @@ describe.skipIf(!reachable)('a server that goes down and comes back', () => {
     await proxy.start();
     expect(await store.getProvider('p-down')).toMatchObject({ id: 'p-down' });
     await store.close();
+    await proxy.stop();
+  });
+
+  it('gives up on a statement the network swallows (client-side timeout), then works on a fresh connection', async () => {
+    await proxy.start();
+    const via = new URL(PG_URL);
+    via.host = `127.0.0.1:${proxy.port}`;
+    const store = await postgresStore({
+      db: new pg.Pool({ connectionString: via.toString(), max: 2 }),
+      schema,
+      connectTimeoutMs: 1000,
+      statementTimeoutMs: 100,
+    });
+    await store.transaction((tx) => tx.putProvider(makeProvider({ id: 'p-hole' })));
+    proxy.frozen = true;
+    const error = await store.getProvider('p-hole').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(JitError);
+    expect((error as JitError).code).toBe('STORE_UNAVAILABLE');
+    expect((error as JitError).message).toMatch(/did not answer within \d+ ms/);
+    proxy.frozen = false;
+    // The swallowed connection was destroyed, not returned to the pool: the next call gets a working one.
+    expect(await store.getProvider('p-hole')).toMatchObject({ id: 'p-hole' });
+    await store.close();
+    await proxy.stop();
   });
 });
