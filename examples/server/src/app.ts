@@ -181,6 +181,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
 
   const pageDeps: PageDeps = {
     providerId: deps.providerId,
+    technicianName: async (id) => (await deps.store.getTechnician(deps.providerId, id))?.displayName ?? null,
     jit: deps.jit,
     signer,
     secure: settings.secureCookies,

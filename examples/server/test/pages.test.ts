@@ -101,6 +101,8 @@ describe('approver and technician pages', () => {
     const carol = (await signIn(h, 'carol', PASSWORD)).agent;
     const queue = await carol.get('/approvals');
     expect(queue.text).toContain('need &lt;b&gt;bold&lt;/b&gt; access');
+    expect(queue.text).toContain('Bob Tech');
+    expect(queue.text).toContain('Northwind Traders');
     const denied = await carol.post(`/approvals/${g.id}/decide`, { _csrf: await carol.csrf(), decision: 'deny', comment: 'not now' });
     expect(denied.text).toContain('Denied.');
     expect((await h.store.getGrant('demo', g.id))!.state).toBe('denied');

@@ -10,17 +10,19 @@ export function approverPages(deps: PageDeps): Router {
   router.get(
     '/approvals',
     page(async (req, res, auth) => {
-      const [queue, technicians] = await Promise.all([
+      const [queue, customers] = await Promise.all([
         deps.jit.listGrants(auth.actor, { scope: 'approvable', limit: 200 }),
-        auth.technician.appRoles.includes('admin') ? deps.jit.listTechnicians(auth.actor) : Promise.resolve([]),
+        deps.jit.listCustomers(auth.actor),
       ]);
-      const names = new Map(technicians.map((t) => [t.id, t.displayName]));
+      const requesters = [...new Set(queue.items.map((g) => g.technicianId))];
+      const names = new Map(await Promise.all(requesters.map(async (id) => [id, (await deps.technicianName(id)) ?? id] as const)));
+      const customerNames = new Map(customers.map((c) => [c.id, c.name]));
       const body = html`
 ${queue.items.length === 0
   ? html`<p>Nothing is waiting for your approval.</p>`
   : html`<table><thead><tr><th scope="col">Requested</th><th scope="col">By</th><th scope="col">Customer</th><th scope="col">Roles</th><th scope="col">For</th><th scope="col">Why</th><th scope="col">State</th><th scope="col">Decision</th></tr></thead><tbody>
   ${queue.items.map(
-    (g) => html`<tr data-grant="${g.id}"><td>${when(g.requestedAt)}</td><td>${names.get(g.technicianId) ?? g.technicianId}</td><td>${g.customerId}</td>
+    (g) => html`<tr data-grant="${g.id}"><td>${when(g.requestedAt)}</td><td>${names.get(g.technicianId) ?? g.technicianId}</td><td>${customerNames.get(g.customerId) ?? g.customerId}</td>
     <td>${roleList(g.roles)}</td><td>${minutes(g.durationMinutes)}</td>
     <td>${g.justification ?? '—'}${g.ticket ? html`<br><small>Ticket: ${g.ticket}</small>` : ''}</td>
     <td>${stateBadge(g.state)}<br><small>${g.approvals.length} of ${g.policy.approvalsRequired}</small></td>

@@ -16,6 +16,8 @@ const FLASH_COOKIE = 'jitadmin_flash';
 
 export interface PageDeps {
   providerId: string;
+  /** Read-only lookups the service does not offer to every role (the requester's name for an approver). */
+  technicianName: (technicianId: string) => Promise<string | null>;
   jit: Pick<JitAdminService, keyof JitAdminService>;
   signer: Signer;
   secure: boolean;

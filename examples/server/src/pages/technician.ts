@@ -34,10 +34,12 @@ export function technicianPages(deps: PageDeps & { revealLimiter: RateLimiter })
   router.get(
     '/access',
     page(async (req, res, auth) => {
-      const [entitlements, mine] = await Promise.all([
+      const [entitlements, mine, customerList] = await Promise.all([
         auth.technician.appRoles.includes('technician') ? deps.jit.whatMayIRequest(auth.actor) : Promise.resolve([]),
         deps.jit.listGrants(auth.actor, { scope: 'mine', limit: 50 }),
+        deps.jit.listCustomers(auth.actor),
       ]);
+      const names = new Map(customerList.map((c) => [c.id, c.name]));
       const customers = [...new Map(entitlements.map((e) => [e.customerId, e.customerName])).entries()];
       const roles = [...new Set(entitlements.flatMap((e) => e.roles))];
       const refresh = mine.items.some((g) => TRANSIENT.includes(g.state));
@@ -75,7 +77,7 @@ ${entitlements.length === 0
 </section>`}
 <section aria-labelledby="mine" ${refresh ? html`data-refresh="3"` : ''}>
   <h2 id="mine">My grants</h2>
-  ${mine.items.length === 0 ? html`<p>No grants yet.</p>` : grantTable(mine.items, auth)}
+  ${mine.items.length === 0 ? html`<p>No grants yet.</p>` : grantTable(mine.items, auth, names)}
 </section>`;
       await show(deps, req, res, { title: 'My access', body });
     }),
@@ -147,9 +149,10 @@ ${entitlements.length === 0
     '/grants/:grantId',
     page(async (req, res, auth) => {
       const grant = await deps.jit.getGrant(auth.actor, String(req.params.grantId));
+      const customer = (await deps.jit.listCustomers(auth.actor)).find((c) => c.id === grant.customerId);
       const body = html`<dl class="facts">
   <dt>State</dt><dd>${stateBadge(grant.state)}${grant.step ? html` <small>(${grant.step.replace(/_/g, ' ')})</small>` : ''}</dd>
-  <dt>Customer</dt><dd>${grant.customerId}</dd>
+  <dt>Customer</dt><dd>${customer?.name ?? grant.customerId}</dd>
   <dt>Technician</dt><dd>${grant.technicianId}</dd>
   <dt>Roles</dt><dd>${roleList(grant.roles)}</dd>
   <dt>Duration</dt><dd>${minutes(grant.durationMinutes)}</dd>
@@ -170,7 +173,7 @@ ${entitlements.length === 0
   return router;
 }
 
-function grantTable(grants: readonly Grant[], auth: { session: { csrf: string } | null }) {
+function grantTable(grants: readonly Grant[], auth: { session: { csrf: string } | null }, names: ReadonlyMap<string, string>) {
   const csrf = html`<input type="hidden" name="_csrf" value="${auth.session?.csrf ?? ''}">`;
   return html`<table class="grants"><thead><tr><th scope="col">Customer</th><th scope="col">Roles</th><th scope="col">State</th><th scope="col">Ends</th><th scope="col">Actions</th></tr></thead><tbody>
   ${grants.map((g) => {
@@ -189,7 +192,7 @@ function grantTable(grants: readonly Grant[], auth: { session: { csrf: string } 
     if (['approved', 'provisioning', 'active', 'needs_attention'].includes(g.state)) {
       actions.push(html`<form method="post" action="/grants/${g.id}/revoke">${csrf}<button type="submit" class="danger">End now</button></form>`);
     }
-    return html`<tr data-grant="${g.id}" data-state="${g.state}"><td>${g.customerId}</td><td>${roleList(g.roles)}</td>
+    return html`<tr data-grant="${g.id}" data-state="${g.state}"><td>${names.get(g.customerId) ?? g.customerId}</td><td>${roleList(g.roles)}</td>
       <td>${stateBadge(g.state)}</td><td>${g.state === 'active' ? countdown(g.expiresAt) : when(g.expiresAt ?? g.closedAt)}</td>
       <td class="actions">${actions}<a href="/grants/${g.id}">Details</a></td></tr>`;
   })}</tbody></table>`;
