@@ -173,6 +173,9 @@ function createRequest(call: GraphCall): GraphAnswer {
   const now = isoNow(call);
   const validationOnly = body.isValidationOnly === true;
   const justification = typeof body.justification === 'string' ? body.justification : null;
+  if (action !== 'adminRemove' && tenant.settings.pimRequireJustification && !justification?.trim()) {
+    throw new GraphFault(400, 'RoleAssignmentRequestPolicyValidationFailed', 'The following policy rules failed: ["JustificationRule"]');
+  }
   let status = 'Provisioned';
   let targetScheduleId: string | null = existing?.id ?? null;
   const requestId = call.env.rng.guid();

@@ -84,6 +84,7 @@ export class TenantState implements FakeTenant {
       tapMaximumLifetimeInMinutes: 43200,
       tapDefaultLifetimeInMinutes: 60,
       tapExcludedUserIds: [],
+      pimRequireJustification: true,
     };
     this.servicePrincipalId = ctx.rng.guid();
     this.createdDateTime = new Date(ctx.now() - 400 * 86_400_000).toISOString();

@@ -49,6 +49,8 @@ export interface FakeTenantSettings {
   tapDefaultLifetimeInMinutes: number;
   /** Users out of the TAP policy's scope (excluded): creating a pass for them is refused like a disabled policy. */
   tapExcludedUserIds: string[];
+  /** The role setting "Require justification on active assignment" (Entra's default: on). */
+  pimRequireJustification: boolean;
 }
 
 /** A user object as the fake stores it (the back door; Graph answers show only selected properties). */

@@ -22,6 +22,7 @@ describe('single-object reads answer the entity with its @odata.context', () => 
       principalId: uid,
       roleDefinitionId: ROLE_TEMPLATE_IDS.teamsAdministrator,
       directoryScopeId: '/',
+      justification: 'ticket 7',
       scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P1DT2H' } },
     });
     const byId = await graph('GET', `/roleManagement/directory/roleAssignmentScheduleRequests/${String(req.body.id)}`);

@@ -98,6 +98,18 @@ describe('PIM role assignment schedules', () => {
     expect(reqs.body.value.map((x) => x.action)).toEqual(['adminAssign']);
   });
 
+  it('the default role setting requires a justification on active assignment (not on removal)', async () => {
+    const { tenant, graph } = tenantWith(fake, { p2: true });
+    const uid = tenant.addUser({ userPrincipalName: `j@${tenant.domain}` }).id;
+    const { justification: _j, ...bare } = request('adminAssign', uid, clock.now() + 60_000);
+    expectGraphError(await graph('POST', REQ, bare), 400, 'RoleAssignmentRequestPolicyValidationFailed', /JustificationRule/);
+    expect((await graph('POST', REQ, request('adminAssign', uid, clock.now() + 60_000))).status).toBe(201);
+    const { justification: _k, ...remove } = request('adminRemove', uid, null);
+    expect((await graph('POST', REQ, remove)).status).toBe(201);
+    tenant.settings.pimRequireJustification = false;
+    expect((await graph('POST', REQ, bare)).status).toBe(201);
+  });
+
   it('a future start is Granted and comes into force at its start', async () => {
     const { tenant, graph } = tenantWith(fake, { p2: true });
     const uid = tenant.addUser({ userPrincipalName: `s@${tenant.domain}` }).id;

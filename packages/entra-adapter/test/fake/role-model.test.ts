@@ -77,7 +77,7 @@ it('role assignments through Graph behave like the model', async () => {
             model.delete(key);
           } else {
             const action = step.op === 'pim' ? 'adminAssign' : step.op === 'pimRemove' ? 'adminRemove' : 'adminExtend';
-            const body = { action, principalId, roleDefinitionId, directoryScopeId: '/', ...(end !== null ? { scheduleInfo: schedule } : {}) };
+            const body = { action, principalId, roleDefinitionId, directoryScopeId: '/', justification: 'model', ...(end !== null ? { scheduleInfo: schedule } : {}) };
             status = (await graph('POST', REQ, body)).status;
             if (gone) expected = 404;
             else if (action === 'adminAssign') expected = held ? 400 : 201;

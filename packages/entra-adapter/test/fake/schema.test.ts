@@ -51,6 +51,7 @@ describe('the fake against the v1.0 CSDL', () => {
       principalId: uid,
       roleDefinitionId: ROLE_TEMPLATE_IDS.securityReader,
       directoryScopeId: '/',
+      justification: 'ticket 8',
       scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } },
     });
     expectOnType('unifiedRoleAssignmentScheduleRequest', pim.body);
