@@ -1,0 +1,11 @@
+import { runLatency } from './latency.js';
+import { startFakeEntra } from './world.js';
+import { summarize } from './stats.js';
+const { fake, close } = startFakeEntra(Number(process.argv[3] ?? 50));
+const t = Date.now();
+const r = await runLatency((process.argv[2] ?? 'memory') as any, fake, Number(process.argv[4] ?? 10));
+console.log(Date.now() - t, 'ms');
+for (const k of ['access','cutRevoke','cutExpiry','deprovision','expiryClaimLag','provisionCalls','provisionDepth','deprovisionCalls','deprovisionDepth','provisionStoreCalls','provisionStoreMs','deprovisionStoreCalls','deprovisionStoreMs'] as const) console.log(k.padEnd(22), JSON.stringify(summarize(r[k]), (_k, v) => typeof v === 'number' ? Math.round(v * 10) / 10 : v));
+console.log(JSON.stringify(r.provisionStoreShape, (_k, v) => typeof v === 'number' ? Math.round(v * 10) / 10 : v));
+console.log(JSON.stringify(r.deprovisionStoreShape, (_k, v) => typeof v === 'number' ? Math.round(v * 10) / 10 : v));
+close();

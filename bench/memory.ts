@@ -1,0 +1,71 @@
+/**
+ * Memory: runs `memory-child.ts` in a fresh Node process with `--expose-gc` and reads its JSON line. The child
+ * is bundled first (esbuild, which tsx already brings; npm packages stay external), so it runs on plain Node
+ * as a deployed server would: under `tsx` the loader's own worker thread adds some 80 MB of resident set that
+ * is not ours. Without esbuild it falls back to `node --import tsx` and says so.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { StoreKind } from './stores.js';
+
+export interface MemoryFigure {
+  store: StoreKind;
+  grants: number;
+  auditEventsPerGrant: number;
+  loadSeconds: number;
+  idle: { rssMb: number; heapUsedMb: number; externalMb: number };
+  live: { rssMb: number; heapUsedMb: number; externalMb: number };
+  runner: 'node (bundled)' | 'node --import tsx';
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// Under node_modules (ignored by git and lint), so the bundle's bare imports resolve from the repository's packages.
+const OUT_DIR = fileURLToPath(new URL('../node_modules/.cache/jitadmin-bench/', import.meta.url));
+const OUT = `${OUT_DIR}memory-child.mjs`;
+
+async function bundle(): Promise<boolean> {
+  try {
+    const esbuild = (await import('esbuild' as string)) as {
+      build(o: Record<string, unknown>): Promise<unknown>;
+    };
+    mkdirSync(OUT_DIR, { recursive: true });
+    await esbuild.build({
+      entryPoints: [fileURLToPath(new URL('./memory-child.ts', import.meta.url))],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)),
+      outfile: OUT,
+      logLevel: 'silent',
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function runMemory(store: StoreKind, grants: number): Promise<MemoryFigure> {
+  const bundled = await bundle();
+  const args = bundled
+    ? ['--expose-gc', OUT]
+    : ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./memory-child.ts', import.meta.url))];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...args, '--store', store, '--grants', String(grants)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !last.startsWith('{')) return reject(new Error(`memory child exited ${code}: ${err.trim().slice(-500)}`));
+      resolve({ ...(JSON.parse(last) as Omit<MemoryFigure, 'runner'>), runner: bundled ? 'node (bundled)' : 'node --import tsx' });
+    });
+  });
+}
