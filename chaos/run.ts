@@ -118,7 +118,7 @@ async function main(): Promise<void> {
       tenants: args.tenants,
       store,
       storeName: label,
-      progress: args.json ? undefined : (line) => out(line),
+      progress: (line) => (args.json ? process.stderr.write(`${line}\n`) : out(line)),
     });
   } finally {
     await done();

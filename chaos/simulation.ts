@@ -334,7 +334,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     else if (r < 0.6) fake.controls.inject({ tenantId: t.tenantId, method: target.method, path: target.path, times, kind: 'status', status: rng.pick([500, 502, 503, 504]) });
     else if (r < 0.8) fake.controls.inject({ tenantId: t.tenantId, method: target.method, path: target.path, times, kind: 'reset' });
     else if (r < 0.85) fake.controls.inject({ tenantId: t.tenantId, method: target.method, path: target.path, times: 1, kind: 'timeout' });
-    else fake.controls.inject({ tenantId: t.tenantId, method: target.method, path: /^\/(roleManagement|users\/[^/]+\/authentication)/, times, kind: 'status', status: 404, code: 'Request_ResourceNotFound', message: "Resource 'x' does not exist or one of its queried reference-property objects are not present." });
+    else {
+      // Replication lag as Graph shows it: a call naming an object another replica has not seen yet (a role
+      // or a pass for a new account) answers 404. Removals and reads of old objects never see it.
+      fake.controls.inject({
+        tenantId: t.tenantId,
+        method: 'POST',
+        path: /^\/(roleManagement\/directory\/(roleAssignments|roleAssignmentScheduleRequests)|users\/[^/]+\/authentication\/temporaryAccessPassMethods)$/,
+        times,
+        kind: 'status',
+        status: 404,
+        code: 'Request_ResourceNotFound',
+        message: "Resource 'x' does not exist or one of its queried reference-property objects are not present.",
+      });
+    }
   };
 
   const step = async (chaos: boolean) => {
