@@ -237,7 +237,8 @@ function listUsers(call: GraphCall): GraphAnswer {
   const filterText = q.get('$filter');
   const filter =
     filterText !== null
-      ? checkFilter(parseFilter(filterText), { resource: 'User', properties: USER_FILTERABLE, advanced: adv })
+      ? // Advanced operators need both advanced query parameters: the header and $count=true.
+        checkFilter(parseFilter(filterText), { resource: 'User', properties: USER_FILTERABLE, advanced: adv && wantsCount })
       : null;
   const search = q.get('$search');
   const orderBy = q.get('$orderby');
@@ -245,7 +246,7 @@ function listUsers(call: GraphCall): GraphAnswer {
   if (orderBy !== null) {
     const [prop, dir] = orderBy.trim().split(/\s+/);
     sortProp = ['displayName', 'userPrincipalName'].find((p) => p.toLowerCase() === prop?.toLowerCase()) ?? null;
-    if (!sortProp || (dir && dir.toLowerCase() !== 'asc') || (filter && !adv)) throw unsupportedQuery('Unsupported Query.');
+    if (!sortProp || (dir && dir.toLowerCase() !== 'asc') || (filter && !(adv && wantsCount))) throw unsupportedQuery('Unsupported Query.');
   }
   // Filter, sort and page on the stored users; build Graph's representation only for the page.
   let users = [...call.tenant.users.values()];
