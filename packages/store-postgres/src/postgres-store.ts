@@ -39,6 +39,11 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** Whether `close()` ends the pool / closes PGlite (default true). */
   closeDb?: boolean;
+  /**
+   * pg only: send statements as named prepared statements, parsed and planned once per connection (default
+   * true). Turn off behind a pooler in transaction mode (PgBouncer before 1.21) that cannot keep them.
+   */
+  prepareStatements?: boolean;
   /** Times a transaction rolled back by a serialization failure or deadlock is run again (default 3). */
   retries?: number;
 }
@@ -350,6 +355,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
       closeDb,
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
       statementTimeoutMs: options.statementTimeoutMs ?? 15000,
+      prepare: options.prepareStatements ?? true,
     });
   } else if (isPGlite(options.db)) {
     driver = pgliteDriver(options.db, { closeDb });

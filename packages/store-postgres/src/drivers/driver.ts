@@ -27,6 +27,7 @@ export interface Driver extends Queryable {
 /** The part of a `pg` PoolClient the store uses (structural, so `pg` stays an optional peer dependency). */
 export interface PgClientLike {
   query(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
   release(destroy?: boolean | Error): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
 }

@@ -4,6 +4,7 @@
  * transactions) and by the same plus a grace period on the client (a black-holed socket never answers, so
  * only the client can notice). A connection that failed or timed out is destroyed, not returned to the pool.
  */
+import { createHash } from 'node:crypto';
 import { isConnectionFailure, timeoutError, translateError } from '../errors.js';
 import type { Driver, PgClientLike, PgPoolLike, Queryable, Row } from './driver.js';
 
@@ -12,6 +13,8 @@ export interface PgDriverOptions {
   statementTimeoutMs: number;
   /** End the pool on `close()`. */
   closeDb: boolean;
+  /** Use named (prepared) statements. */
+  prepare: boolean;
 }
 
 /** How long the client waits past the server's statement timeout before it gives up on the socket. */
@@ -35,6 +38,17 @@ export function describePool(pool: PgPoolLike): string {
     }
   }
   return `${host}:${port}/${database}`;
+}
+
+const names = new Map<string, string>();
+/** A stable name per statement text: `pg` prepares it once per connection and reuses the plan after. */
+function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (name === undefined) {
+    name = `jit_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    names.set(sql, name);
+  }
+  return name;
 }
 
 interface Conn {
@@ -84,7 +98,10 @@ export function pgDriver(pool: PgPoolLike, options: PgDriverOptions): Driver {
         reject(timeoutError(target, 'statement', limit));
       }, limit);
     });
-    const pending = conn.client.query(sql, params as unknown[] | undefined);
+    const pending =
+      params === undefined || !options.prepare
+        ? conn.client.query(sql, params as unknown[] | undefined)
+        : conn.client.query({ name: statementName(sql), text: sql, values: params as unknown[] });
     pending.catch(() => {});
     try {
       const result = await Promise.race([pending, timeout]);
