@@ -338,6 +338,21 @@ describe('grants', () => {
   });
 });
 
+describe('reveal rate limit', () => {
+  it('limits credential reveals per person per minute (429 with Retry-After)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await h.call('POST', '/api/v1/grants/no-such-grant/reveal', { as: 'bob' })).status);
+    // Ten a minute (bob tried once already above): some 404s, then only 429s.
+    const first = statuses.indexOf(429);
+    expect(first).toBeGreaterThanOrEqual(8);
+    expect(statuses.slice(0, first).every((s) => s === 404)).toBe(true);
+    expect(statuses.slice(first).every((s) => s === 429)).toBe(true);
+    const limited = await h.call('POST', '/api/v1/grants/no-such-grant/reveal', { as: 'bob' });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(err(limited.body).code).toBe('RATE_LIMITED');
+  });
+});
+
 describe('audit', () => {
   it('lists events and verifies the chain (admins only)', async () => {
     const r = await h.call('GET', '/api/v1/audit?limit=500', { as: 'dave' });

@@ -1,5 +1,5 @@
 /** The front door: sign-in page (with the demo's sample people), the role-based landing, API tokens. */
-import { ForbiddenError } from '@jitadmin/core';
+import { ForbiddenError, ValidationError } from '@jitadmin/core';
 import { Router } from 'express';
 import { getAuth } from '../auth/context.js';
 import { safeReturnTo } from '../auth/routes.js';
@@ -42,7 +42,7 @@ roles, for as long as it lives and you stay on the roster. See <a href="/api/ope
     page(async (req, res, auth) => {
       if (auth.via !== 'session') throw new ForbiddenError('FORBIDDEN', 'API tokens are created from a browser session');
       const hours = optionalInt(req, 'ttlHours') ?? 24;
-      if (!Number.isInteger(hours) || hours < 1 || hours > 2160) throw new ForbiddenError('FORBIDDEN', 'lifetime must be 1 to 2160 hours');
+      if (!Number.isInteger(hours) || hours < 1 || hours > 2160) throw new ValidationError('lifetime must be 1 to 2160 hours', { field: 'ttlHours' });
       const token = deps.signer.sign('api-token', { pid: deps.providerId, tid: auth.technician.id }, hours * 3_600_000);
       res.setHeader('Cache-Control', 'no-store');
       const body = html`<p>Copy it now; it is not shown again.</p>
