@@ -196,6 +196,11 @@ function invalidValue(prop: string): GraphFault {
   return badRequest(`Invalid value specified for property '${prop}' of resource 'User'.`);
 }
 
+/** Graph's words for a required property left out or empty (per Microsoft, microsoftgraph/MSGraph-SDK-Code-Generator#244). */
+function requiredValue(prop: string): GraphFault {
+  return badRequest(`Property ${prop} value is required but is empty or missing.`);
+}
+
 function checkMailNickname(v: unknown): void {
   if (typeof v !== 'string' || v.length < 1 || v.length > 64 || /[\s@()\\[\]";:<>,]/.test(v)) throw invalidValue('mailNickname');
 }
@@ -288,10 +293,10 @@ function createUser(call: GraphCall): GraphAnswer {
   checkComplexParts(body);
   for (const req of ['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile']) {
     const v = body[req];
-    if (v === undefined || v === null || v === '') throw invalidValue(req);
+    if (v === undefined || v === null || v === '') throw requiredValue(req);
   }
   const pp = body.passwordProfile as Record<string, unknown>;
-  if (typeof pp.password !== 'string' || pp.password === '') throw invalidValue('passwordProfile');
+  if (typeof pp.password !== 'string' || pp.password === '') throw requiredValue('passwordProfile.password');
   checkMailNickname(body.mailNickname);
   if ((body.displayName as string).length > 256) throw invalidValue('displayName');
   const upn = checkUpn(call, body.userPrincipalName, null);
@@ -336,7 +341,7 @@ function updateUser(call: GraphCall, key: string): GraphAnswer {
   checkComplexParts(body);
   if (Object.keys(body).some((k) => SENSITIVE.includes(k))) guardSensitive(call, user);
   for (const req of ['displayName', 'mailNickname', 'userPrincipalName', 'accountEnabled']) {
-    if (req in body && (body[req] === null || body[req] === '')) throw invalidValue(req);
+    if (req in body && (body[req] === null || body[req] === '')) throw requiredValue(req);
   }
   if ('mailNickname' in body) checkMailNickname(body.mailNickname);
   if ('userPrincipalName' in body) checkUpn(call, body.userPrincipalName, user.id);

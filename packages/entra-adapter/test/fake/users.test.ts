@@ -27,11 +27,17 @@ describe('POST /users', () => {
         for (const k of drop) delete body[k];
         const r = await graph('POST', '/users', body);
         const err = expectGraphError(r, 400, 'Request_BadRequest');
-        expect(drop.some((k) => err.message === `Invalid value specified for property '${k}' of resource 'User'.`)).toBe(true);
+        expect(drop.some((k) => err.message === `Property ${k} value is required but is empty or missing.`)).toBe(true);
       }),
       { numRuns: 15 },
     );
     expect(tenant.users.size).toBe(0);
+    expectGraphError(
+      await graph('POST', '/users', newUserBody(tenant, 'bad nick')),
+      400,
+      'Request_BadRequest',
+      "Invalid value specified for property 'mailNickname' of resource 'User'.",
+    );
   });
 
   it('rejects properties the schema does not have, navigation properties and wrong types', async () => {
