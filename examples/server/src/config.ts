@@ -182,6 +182,9 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       subjectClaim: read(env, 'OIDC_SUBJECT_CLAIM', z.string().min(1).max(100), { required: false, fallback: 'sub' })!,
       prompt: read(env, 'OIDC_PROMPT', z.enum(['none', 'login', 'consent', 'select_account']), { required: false }) ?? null,
     };
+    if (prod && !oidc.issuer.startsWith('https://') && !/^http:\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(oidc.issuer)) {
+      throw new ConfigError('OIDC_ISSUER', 'must be https in production (plain http only for localhost)');
+    }
   }
 
   const groups = (name: string) => {

@@ -211,7 +211,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const devIdp = demoMode && !config.oidc ? createDevIdp({ publicUrl, people: DEMO_PEOPLE, password: demoPassword! }) : null;
   const oidc = devIdp
     ? createOidcClient({ issuer: devIdp.issuer, clientId: devIdp.clientId, clientSecret: devIdp.clientSecret, scopes: 'openid email profile', allowHttp: true })
-    : createOidcClient({ ...config.oidc!, allowHttp: config.oidc!.issuer.startsWith('http://') && !/^https:/.test(config.oidc!.issuer) && demoMode });
+    : createOidcClient({ ...config.oidc!, allowHttp: /^http:\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(config.oidc!.issuer) });
 
   let accepting = true;
   const roleGroups = demoMode && Object.values(config.roleGroups).every((g) => g.length === 0) ? DEMO_ROLE_GROUPS : config.roleGroups;

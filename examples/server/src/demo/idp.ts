@@ -23,8 +23,15 @@ function passwordMatches(expected: string, given: unknown): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function createDevIdp(options: { publicUrl: string; people: readonly DemoPerson[]; password: string }): DevIdp {
+export function createDevIdp(options: {
+  publicUrl: string;
+  people: readonly DemoPerson[];
+  password: string;
+  /** Where the relying party lives (default: the same server). */
+  clientBaseUrl?: string;
+}): DevIdp {
   const issuer = `${options.publicUrl}/dev-idp`;
+  const client = options.clientBaseUrl ?? options.publicUrl;
   const clientId = 'jitadmin-demo';
   const clientSecret = randomBytes(24).toString('base64url');
   const people = new Map(options.people.map((p) => [p.id, p]));
@@ -36,8 +43,8 @@ export function createDevIdp(options: { publicUrl: string; people: readonly Demo
       {
         client_id: clientId,
         client_secret: clientSecret,
-        redirect_uris: [`${options.publicUrl}/auth/callback`],
-        post_logout_redirect_uris: [`${options.publicUrl}/`],
+        redirect_uris: [`${client}/auth/callback`],
+        post_logout_redirect_uris: [`${client}/`],
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
