@@ -55,8 +55,9 @@ function create(call: GraphCall, key: string): GraphAnswer {
   if (!s.tapPolicy || s.tapExcludedUserIds.includes(user.id)) throw new GraphFault(400, 'badRequest', TAP_POLICY_MESSAGE);
   const lifetime = body.lifetimeInMinutes ?? s.tapDefaultLifetimeInMinutes;
   if (typeof lifetime !== 'number' || lifetime < s.tapMinimumLifetimeInMinutes || lifetime > s.tapMaximumLifetimeInMinutes) {
+    // Graph's own wording (microsoftgraph/microsoft-graph-docs#12187), with the policy's range.
     throw badRequest(
-      `The lifetimeInMinutes value must be between ${s.tapMinimumLifetimeInMinutes} and ${s.tapMaximumLifetimeInMinutes} as set by the Temporary Access Pass policy.`,
+      `Invalid LifetimeInMinutes specified. The valid range between ${s.tapMinimumLifetimeInMinutes} and ${s.tapMaximumLifetimeInMinutes}.`,
       'badRequest',
     );
   }

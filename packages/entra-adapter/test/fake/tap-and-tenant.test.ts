@@ -47,10 +47,20 @@ describe('Temporary Access Pass', () => {
       fc.asyncProperty(fc.oneof(fc.integer({ min: -5, max: 60 }), fc.integer({ min: 43150, max: 43250 }), fc.constantFrom(10, 43200, 9, 43201)), async (lifetime) => {
         const r = await graph('POST', taps(uid), { lifetimeInMinutes: lifetime, isUsableOnce: false });
         if (lifetime >= 10 && lifetime <= 43200) expect(r.status).toBe(201);
-        else expectGraphError(r, 400, 'badRequest', /lifetimeInMinutes/);
+        else expectGraphError(r, 400, 'badRequest', 'Invalid LifetimeInMinutes specified. The valid range between 10 and 43200.');
       }),
       { numRuns: 30 },
     );
+  });
+
+  it("the policy's range can be narrowed, e.g. to Entra's default policy of 60 to 480 minutes", async () => {
+    const { tenant, graph } = tenantWith(fake, { tapPolicy: true });
+    Object.assign(tenant.settings, { tapMinimumLifetimeInMinutes: 60, tapMaximumLifetimeInMinutes: 480 });
+    const uid = tenant.addUser({ userPrincipalName: `n@${tenant.domain}` }).id;
+    expectGraphError(await graph('POST', taps(uid), { lifetimeInMinutes: 481 }), 400, 'badRequest', 'Invalid LifetimeInMinutes specified. The valid range between 60 and 480.');
+    expect((await graph('POST', taps(uid), { lifetimeInMinutes: 480 })).status).toBe(201);
+    const policy = await graph('GET', '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass');
+    expect(policy.body).toMatchObject({ minimumLifetimeInMinutes: 60, maximumLifetimeInMinutes: 480 });
   });
 
   it('returns the pass only on creation; a new pass replaces the old; delete by id; expiry shows in isUsable', async () => {
