@@ -7,6 +7,7 @@ import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { html } from '../http/html.js';
+import { memoryAdapterFactory } from './idp-store.js';
 import type { DemoPerson } from './people.js';
 
 export interface DevIdp {
@@ -38,7 +39,9 @@ export function createDevIdp(options: {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256', kid: 'dev-idp' };
 
+  const adapterFor = memoryAdapterFactory();
   const provider = new Provider(issuer, {
+    adapter: adapterFor,
     clients: [
       {
         client_id: clientId,
