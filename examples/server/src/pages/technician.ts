@@ -25,7 +25,6 @@ import {
   type PageDeps,
 } from './support.js';
 
-const LIVE: Grant['state'][] = ['requested', 'pending_approval', 'approved', 'provisioning', 'active', 'deprovisioning', 'needs_attention'];
 const TRANSIENT: Grant['state'][] = ['requested', 'approved', 'provisioning', 'deprovisioning'];
 
 export function technicianPages(deps: PageDeps & { revealLimiter: RateLimiter }): Router {
@@ -198,4 +197,3 @@ function grantTable(grants: readonly Grant[], auth: { session: { csrf: string } 
   })}</tbody></table>`;
 }
 
-export { LIVE };
