@@ -18,6 +18,8 @@ export interface BenchArgs {
   closedServer: number;
   closedPglite: number;
   closedMemory: number;
+  /** Whether claimDue also runs the store package's bench (PGlite and the server); off in --quick. */
+  storeBench: boolean;
   skip: Set<'latency' | 'throughput' | 'claim' | 'memory'>;
 }
 
@@ -25,17 +27,18 @@ export const USAGE = `npm run bench -- [options]
   --json                 last line: one JSON object with every figure
   --quick                a one-minute smoke run (small sizes; not figures to record)
   --rtt N                the fake's per-call latency in ms (default 50)
-  --grants N             grants measured one at a time per store (default 40; quick 12)
+  --grants N             grants measured one at a time per store (default 40; quick 8)
   --stores a,b           memory,pglite,postgres (default: all; postgres when reachable)
   --throughput-store K   store of the throughput runs (default memory)
-  --seconds N            length of each throughput run (default 25; quick 8)
+  --seconds N            length of each throughput run (default 25; quick 5)
   --workers N            lifecycles in flight in the throughput runs (default 100)
-  --throttle R/W         the fake's per-tenant budget: R calls per W ms (default 20/10000)
-  --live N               live grants in the memory-store memory child (default 10000; quick 2000)
-  --pglite-live N        live grants in the PGlite memory child (default 1000; quick 200; 0 skips)
+  --throttle R/W         the fake's per-tenant budget: R calls per W ms (default 10/5000)
+  --live N               live grants in the memory-store memory child (default 10000; quick 1000)
+  --pglite-live N        live grants in the PGlite and server memory children (default 1000; not in --quick)
   --closed N             closed grants for claimDue on the PostgreSQL server (default 1000000; quick 20000)
   --closed-pglite N      closed grants for claimDue on PGlite (default 20000; quick 5000)
   --closed-memory N      closed grants for claimDue on the memory store (default 100000; quick 10000)
+  --store-bench          run the store package's claimDue bench in --quick too (always in a full run)
   --skip latency,throughput,claim,memory`;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -54,25 +57,26 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   const quick = has('quick');
   const stores = value('stores')?.split(',').map((s) => s.trim()) ?? null;
   for (const s of stores ?? []) if (!['memory', 'pglite', 'postgres'].includes(s)) throw new Error(`unknown store ${s}`);
-  const [requests, windowMs] = (value('throttle') ?? '20/10000').split('/').map(Number);
+  const [requests, windowMs] = (value('throttle') ?? '10/5000').split('/').map(Number);
   if (!(requests! > 0 && windowMs! > 0)) throw new Error('--throttle needs R/W, e.g. 20/10000');
   const skip = new Set((value('skip') ?? '').split(',').filter(Boolean)) as BenchArgs['skip'];
   return {
     json: has('json'),
     quick,
     rttMs: num('rtt', 50),
-    grants: Math.max(2, num('grants', quick ? 12 : 40)),
+    grants: Math.max(2, num('grants', quick ? 8 : 40)),
     stores: stores as StoreKind[] | null,
     throughputStore: (value('throughput-store') ?? 'memory') as StoreKind,
-    throughputSeconds: num('seconds', quick ? 8 : 25),
+    throughputSeconds: num('seconds', quick ? 5 : 25),
     workers: Math.max(1, num('workers', 100)),
     customers: 100,
     throttle: { requests: requests!, windowMs: windowMs! },
-    liveGrants: num('live', quick ? 2000 : 10_000),
-    pgliteLiveGrants: num('pglite-live', quick ? 200 : 1000),
+    liveGrants: num('live', quick ? 1000 : 10_000),
+    pgliteLiveGrants: num('pglite-live', quick ? 100 : 1000),
     closedServer: num('closed', quick ? 20_000 : 1_000_000),
     closedPglite: num('closed-pglite', quick ? 5000 : 20_000),
     closedMemory: num('closed-memory', quick ? 10_000 : 100_000),
+    storeBench: !quick || has('store-bench'),
     skip,
   };
 }

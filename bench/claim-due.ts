@@ -93,6 +93,7 @@ export async function runClaimDue(o: {
   closedMemory: number;
   live: number;
   server: boolean;
+  storeBench: boolean;
 }): Promise<ClaimDueResult> {
   const figures: ClaimDueFigure[] = [];
   figures.push(await memoryClaimDue(o.closedMemory, o.live, o.quick ? 100 : 300));
@@ -107,10 +108,12 @@ export async function runClaimDue(o: {
   const started = performance.now();
   let storeBench: StoreBenchOutput | null = null;
   let storeBenchError: string | undefined;
-  try {
-    storeBench = await runStoreBench(args);
-  } catch (error) {
-    storeBenchError = (error as Error).message;
+  if (o.storeBench) {
+    try {
+      storeBench = await runStoreBench(args);
+    } catch (error) {
+      storeBenchError = (error as Error).message;
+    }
   }
   const storeBenchSeconds = (performance.now() - started) / 1000;
   for (const backend of ['pglite', 'server'] as const) {

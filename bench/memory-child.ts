@@ -1,8 +1,9 @@
 /**
  * Memory child: run by `bench/memory.ts` as `node --expose-gc --import tsx bench/memory-child.ts --store K
- * --grants N`. Builds the service, the scheduler (started), the real Entra adapter and the fake Entra ID over
- * msw, with 100 customers and 100 technicians; prints the resident set idle, then holding N live (active)
- * grants, as one JSON line.
+ * --grants N`. Prints, as one JSON line, the resident set (after gc) of: Node alone; the service, scheduler,
+ * Entra adapter and store with nothing connected (what a deployment holds idle); the same with the fake Entra
+ * ID over msw, 100 connected customers and 100 technicians (the bench's idle); and then holding N live
+ * (active) grants.
  *
  * The live grants are written through the store API in the shape a real lifecycle leaves them: one grant is
  * provisioned for real (adapter → fake), and its record, its two sealed secrets (password and TAP) and its
@@ -10,10 +11,8 @@
  * by one through msw would take minutes; what the process holds afterwards is the same. The fake's own state
  * (the directory, which in production lives at Microsoft) is not grown with them.
  */
-import { randomUUID } from 'node:crypto';
 import type { AuditEvent, Grant } from '@jitadmin/core';
-import { openStore, type StoreKind } from './stores.js';
-import { createBenchWorld, PROVIDER, ROLES, startFakeEntra } from './world.js';
+import type { StoreKind } from './stores.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string): string => {
@@ -35,8 +34,30 @@ async function settle(): Promise<{ rssMb: number; heapUsedMb: number; externalMb
   return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external + m.arrayBuffers) };
 }
 
+// Node alone, before any of our modules is loaded (they are imported dynamically below).
+const nodeOnly = await settle();
+
+// What a deployment holds idle: the service, the scheduler (started), the Entra adapter and the store; no
+// fake, no msw, nothing connected (so no Graph call is ever made).
+const { createAesGcmSecretBox, createJitAdmin } = await import('@jitadmin/core');
+const { entraDirectory } = await import('@jitadmin/entra-adapter');
+const { openStore } = await import('./stores.js');
+const bare = await openStore(kind);
+const bareJit = createJitAdmin({
+  store: bare.store,
+  directory: entraDirectory({ clientId: '00000000-0000-4000-8000-000000000001', credential: { clientSecret: 'unused' } }),
+  secretBox: createAesGcmSecretBox(Buffer.alloc(32, 1).toString('base64')),
+});
+bareJit.scheduler.start();
+const idleNoFake = await settle();
+await bareJit.close();
+
+// The bench's idle: the same plus the fake Entra ID over msw, 100 connected customers and 100 technicians.
+const { createBenchWorld, PROVIDER, ROLES, startFakeEntra } = await import('./world.js');
+const { randomUUID } = await import('node:crypto');
 const { fake, close } = startFakeEntra(0);
-const opened = await openStore(kind);
+// The same store (one PGlite instance: its WASM memory, once grown, is not given back).
+const opened = bare;
 const w = await createBenchWorld({ store: opened.store, fake, customers: 100, technicians: 100, approval: false });
 // One real lifecycle to warm every code path (and as the template), then idle.
 const first = await w.jit.requestAccess(w.technicians[0]!, { customerId: w.customers[0]!.id, roles: [ROLES.helpdesk, ROLES.userAdmin], durationMinutes: 60 });
@@ -85,6 +106,8 @@ console.log(
     grants,
     auditEventsPerGrant: templateAudit.length,
     loadSeconds: Math.round(loadSeconds * 10) / 10,
+    nodeOnly,
+    idleNoFake,
     idle,
     live,
     node: process.version,

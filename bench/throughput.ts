@@ -9,7 +9,7 @@ import type { JitAdminOptions } from '@jitadmin/core';
 import type { FakeEntra, FakeThrottleLimit } from '@jitadmin/entra-adapter/testing';
 import { percentile } from './stats.js';
 import { openStore, type StoreKind } from './stores.js';
-import { createBenchWorld, ROLES, wall } from './world.js';
+import { createBenchWorld, ROLES, wall, type BenchWorld } from './world.js';
 
 export interface ThroughputResult {
   store: StoreKind;
@@ -37,36 +37,55 @@ export interface ThroughputResult {
   options: Partial<JitAdminOptions>;
 }
 
-export interface ThroughputConfig {
-  store: StoreKind;
+export interface ThroughputRun {
   label: string;
-  fake: FakeEntra;
   latencyMs: number;
   throttle: FakeThrottleLimit | null;
   seconds: number;
+}
+
+export interface ThroughputConfig {
+  store: StoreKind;
+  fake: FakeEntra;
   workers: number;
   customers: number;
   options?: Partial<JitAdminOptions>;
+  runs: ThroughputRun[];
 }
 
 /** Longest a lifecycle may take before the bench calls its grant lost. */
 const LIFECYCLE_TIMEOUT_MS = 240_000;
 
-export async function runThroughput(c: ThroughputConfig): Promise<ThroughputResult> {
+/** Builds one world (store, 100 connected customers, `workers` technicians) and does each run on it in turn. */
+export async function runThroughput(c: ThroughputConfig, onResult: (r: ThroughputResult) => void): Promise<void> {
   const opened = await openStore(c.store);
+  try {
+    const w = await createBenchWorld({
+      store: opened.store,
+      fake: c.fake,
+      customers: c.customers,
+      technicians: c.workers,
+      approval: false,
+      options: { ...c.options },
+    });
+    try {
+      for (const run of c.runs) onResult(await oneRun(w, c, run));
+    } finally {
+      await w.close();
+    }
+  } finally {
+    await opened.close();
+  }
+}
+
+async function oneRun(w: BenchWorld, c: ThroughputConfig, run: ThroughputRun): Promise<ThroughputResult> {
   const { fake } = c;
   const previousLatency = fake.controls.latencyMs;
-  const w = await createBenchWorld({
-    store: opened.store,
-    fake,
-    customers: c.customers,
-    technicians: c.workers,
-    approval: false,
-    options: { ...c.options },
-  });
   const tenants = new Set(w.customers.map((x) => x.tenantId));
-  fake.controls.latencyMs = c.latencyMs;
-  fake.controls.throttle('*', c.throttle);
+  fake.controls.latencyMs = run.latencyMs;
+  fake.controls.throttle('*', run.throttle);
+  const failedBefore = w.watch.counts.failed ?? 0;
+  const attentionBefore = w.watch.counts.needs_attention ?? 0;
   const graphBefore = w.recorder.graphCalls;
   const throttledBefore = w.recorder.throttled;
   const access: number[] = [];
@@ -78,8 +97,8 @@ export async function runThroughput(c: ThroughputConfig): Promise<ThroughputResu
   let next = 0;
   const cpu0 = cpuUsage();
   const t0 = wall();
-  const deadline = t0 + c.seconds * 1000;
-  const stopTimer = setTimeout(() => (stop = true), c.seconds * 1000);
+  const deadline = t0 + run.seconds * 1000;
+  const stopTimer = setTimeout(() => (stop = true), run.seconds * 1000);
 
   const worker = async (k: number): Promise<void> => {
     const tech = w.technicians[k]!;
@@ -119,11 +138,13 @@ export async function runThroughput(c: ThroughputConfig): Promise<ThroughputResu
   for (const tenantId of tenants) {
     for (const u of fake.tenant(tenantId).users.values()) if (u.employeeType === 'jitadmin') leftoverAccounts++;
   }
-  const result: ThroughputResult = {
+  fake.controls.throttle('*', null);
+  fake.controls.latencyMs = previousLatency;
+  return {
     store: c.store,
-    label: c.label,
-    latencyMs: c.latencyMs,
-    throttle: c.throttle,
+    label: run.label,
+    latencyMs: run.latencyMs,
+    throttle: run.throttle,
     workers: c.workers,
     customers: c.customers,
     seconds,
@@ -131,8 +152,8 @@ export async function runThroughput(c: ThroughputConfig): Promise<ThroughputResu
     perSecond: completed / seconds,
     lost: [...started].filter((id) => !closedIds.has(id)).length,
     leftoverAccounts,
-    failedEvents: w.watch.counts.failed ?? 0,
-    needsAttentionEvents: w.watch.counts.needs_attention ?? 0,
+    failedEvents: (w.watch.counts.failed ?? 0) - failedBefore,
+    needsAttentionEvents: (w.watch.counts.needs_attention ?? 0) - attentionBefore,
     graphCalls: w.recorder.graphCalls - graphBefore,
     throttled429: w.recorder.throttled - throttledBefore,
     cpuMsPerLifecycle: completed ? (cpu.user + cpu.system) / 1000 / completed : Number.NaN,
@@ -141,9 +162,4 @@ export async function runThroughput(c: ThroughputConfig): Promise<ThroughputResu
     closeP99Ms: percentile(close, 99),
     options: { ...c.options },
   };
-  fake.controls.throttle('*', null);
-  fake.controls.latencyMs = previousLatency;
-  await w.close();
-  await opened.close();
-  return result;
 }
