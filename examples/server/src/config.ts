@@ -148,7 +148,8 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
   const trustProxy = trustProxyRaw === 'true' ? true : trustProxyRaw === 'false' ? false : Number(trustProxyRaw);
   const logLevel = read(env, 'LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
     required: false,
-    fallback: 'info' as const,
+    // The demo's console is for people: the banner and warnings, not every request.
+    fallback: prod ? ('info' as const) : ('warn' as const),
   })!;
   const databaseUrl =
     read(

@@ -29,8 +29,14 @@ export function startReconcileLoop(deps: { jit: JitRuntime; metrics: Metrics; lo
     })());
   const timer = setInterval(() => void run(), deps.intervalMs);
   timer.unref();
+  // A first pass soon after start catches what was left while the process was down.
+  const first = setTimeout(() => void run(), Math.min(deps.intervalMs, 30_000));
+  first.unref();
   return {
-    stop: () => clearInterval(timer),
+    stop: () => {
+      clearInterval(timer);
+      clearTimeout(first);
+    },
     runNow: run,
   };
 }

@@ -67,6 +67,8 @@ export interface RunningServer {
   demo: { fake: FakeEntra; password: string; people: typeof DEMO_PEOPLE; entraClientSecret: string; idpClientSecret: string } | null;
   /** The keys in use (for tests that prove they never reach a log line). */
   secrets: { sessionSecret: string; secretBoxKey: string };
+  /** Runs the reconciler now (as its timer does), recording the metrics. */
+  reconcileNow(): Promise<void>;
   /** Stops taking requests, finishes the step in hand, closes the store. */
   close(): Promise<void>;
 }
@@ -294,6 +296,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         ? { fake: demoEntra.fake, password: demoPassword!, people: DEMO_PEOPLE, entraClientSecret: demoEntra.clientSecret, idpClientSecret: devIdp.clientSecret }
         : null,
     secrets: { sessionSecret, secretBoxKey },
+    reconcileNow: () => reconcileLoop.runNow(),
     close,
   };
 }

@@ -384,6 +384,22 @@ describe('plumbing', () => {
     expect(err(huge.body).code).toBe('VALIDATION_FAILED');
   });
 
+  it('the reconciler removes an account of ours that no grant owns, and reports it in the metrics', async () => {
+    const tenant = h.server.demo!.fake.tenants().find((t) => t.displayName === 'Fabrikam')!;
+    const orphan = tenant.addUser({
+      userPrincipalName: 'jitadmin-orphan@fabrikam.onmicrosoft.com',
+      displayName: 'left behind',
+      employeeType: 'jitadmin',
+      createdDateTime: new Date(Date.now() - 24 * 3_600_000).toISOString(),
+    });
+    tenant.assignRoleByHand(orphan.id, ROLES.globalAdmin);
+    await h.server.reconcileNow();
+    expect(tenant.findUser(orphan.userPrincipalName)).toBeUndefined();
+    const text = await (await fetch(`${h.url}/metrics`)).text();
+    expect(text).toMatch(/jitadmin_reconcile_runs_total\{outcome="(ok|partial)"\} [1-9]/);
+    expect(text).toMatch(/jitadmin_reconcile_orphans_removed_total [1-9]/);
+  });
+
   it('health, readiness, metrics and security headers', async () => {
     expect((await h.call('GET', '/healthz')).status).toBe(200);
     expect((await h.call('GET', '/readyz')).body).toMatchObject({ status: 'ready' });
