@@ -19,6 +19,8 @@ export interface GraphCall {
   roles: ReadonlySet<string>;
   appId: string;
   appDisplayName: string;
+  /** The caller's client-request-id: Entra's audit logs keep it as the correlation id. */
+  clientRequestId: string;
   env: GraphEnv;
 }
 
@@ -44,6 +46,17 @@ export interface Route {
   /** Application permissions of which the token needs at least one. */
   permissions: readonly string[];
   handle(call: GraphCall, params: Record<string, string>): GraphAnswer;
+  /** What Entra writes to its directory audit log when the call succeeds. */
+  audit?: AuditSpec;
+}
+
+export interface AuditSpec {
+  activity: string | ((call: GraphCall) => string);
+  category: 'UserManagement' | 'RoleManagement';
+  service?: string;
+  operationType: 'Add' | 'Update' | 'Delete' | 'Assign' | 'Unassign';
+  /** The user the call was about: from a path parameter, or from the body or the answer. */
+  target: { param: string } | { body: string } | { answerId: true } | { before: (call: GraphCall, params: Record<string, string>) => string | null };
 }
 
 export function matchRoute(routes: readonly Route[], method: string, path: string): { route: Route; params: Record<string, string> } | 'method' | null {

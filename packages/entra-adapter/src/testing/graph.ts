@@ -5,6 +5,7 @@ import { matchRoute, requirePermission, type GraphAnswer, type GraphCall, type R
 import { GraphFault, errorEnvelope, graphDate } from './graph-error.js';
 import { verifyToken } from './jwt.js';
 import { holdUntilAborted } from './login.js';
+import { auditRoutes, recordAudit } from './routes-audit.js';
 import { directoryRoutes } from './routes-directory.js';
 import { pimRoutes } from './routes-pim.js';
 import { roleRoutes } from './routes-roles.js';
@@ -13,7 +14,7 @@ import { userRoutes } from './routes-users.js';
 import type { FakeState } from './state.js';
 import type { TenantState } from './tenant.js';
 
-const ROUTES: Route[] = [...userRoutes, ...roleRoutes, ...pimRoutes, ...tapRoutes, ...directoryRoutes];
+const ROUTES: Route[] = [...userRoutes, ...roleRoutes, ...pimRoutes, ...tapRoutes, ...directoryRoutes, ...auditRoutes];
 
 const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
@@ -165,6 +166,7 @@ export function execute(
       roles: identity.roles,
       appId: identity.appId,
       appDisplayName: identity.appDisplayName,
+      clientRequestId: req.clientRequestId,
       env: {
         now: state.now,
         rng: state.rng,
@@ -172,7 +174,13 @@ export function execute(
         replicationHidesFromQueries: () => state.controls.replicationHidesFromQueries,
       },
     };
+    const spec = matched.route.audit;
+    const before = spec && 'before' in spec.target ? spec.target.before(call, matched.params) : null;
     const answer: GraphAnswer = matched.route.handle(call, matched.params);
+    const validationOnly = (call.body as { isValidationOnly?: unknown } | undefined)?.isValidationOnly === true;
+    if (spec && answer.status >= 200 && answer.status < 300 && !validationOnly) {
+      recordAudit(call, spec, matched.params, answer, before);
+    }
     const headers: Record<string, string> = { ...(answer.headers ?? {}) };
     if (answer.text !== undefined) {
       headers['Content-Type'] = 'text/plain';

@@ -6,11 +6,13 @@ export type FilterNode =
   | { kind: 'fn'; fn: 'startswith' | 'endswith'; prop: string; value: Literal }
   | { kind: 'in'; prop: string; values: Literal[] }
   | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode }
-  | { kind: 'not'; expr: FilterNode };
+  | { kind: 'not'; expr: FilterNode }
+  /** `collection/any(x: x/prop eq 'v')`: inside, property paths start with the variable. */
+  | { kind: 'any'; prop: string; variable: string; expr: FilterNode };
 
 type Literal = string | number | boolean | null;
 
-type Token = { t: 'id'; v: string } | { t: 'str'; v: string } | { t: 'num'; v: number } | { t: 'punct'; v: '(' | ')' | ',' };
+type Token = { t: 'id'; v: string } | { t: 'str'; v: string } | { t: 'num'; v: number } | { t: 'punct'; v: '(' | ')' | ',' | ':' };
 
 const invalid = (text: string): GraphFault => badRequest(`Invalid filter clause: syntax error in '${text}'.`, 'BadRequest');
 
@@ -21,7 +23,7 @@ function tokenize(text: string): Token[] {
     const c = text[i] as string;
     if (/\s/.test(c)) {
       i++;
-    } else if (c === '(' || c === ')' || c === ',') {
+    } else if (c === '(' || c === ')' || c === ',' || c === ':') {
       out.push({ t: 'punct', v: c });
       i++;
     } else if (c === "'") {
@@ -93,6 +95,15 @@ export function parseFilter(text: string): FilterNode {
       const e = orExpr();
       expectPunct(')');
       return e;
+    }
+    if (tok.t === 'id' && /\/any$/i.test(tok.v) && toks[pos + 1]?.t === 'punct') {
+      pos++;
+      expectPunct('(');
+      const variable = propName();
+      expectPunct(':');
+      const expr = orExpr();
+      expectPunct(')');
+      return { kind: 'any', prop: tok.v.replace(/\/any$/i, ''), variable, expr };
     }
     if (isKw(tok, 'not')) {
       pos++;
@@ -179,6 +190,13 @@ export function checkFilter(node: FilterNode, rules: FilterRules): FilterNode {
     case 'not':
       if (!rules.advanced) needsAdvanced();
       return { ...node, expr: checkFilter(node.expr, rules) };
+    case 'any':
+      // The lambda's inner paths (`t/id`) are checked against `collection/…` entries of the rules.
+      return {
+        ...node,
+        prop: canon(node.prop),
+        expr: checkFilter(renameVariable(node.expr, node.variable, node.prop), rules),
+      };
     case 'fn':
       if (node.fn === 'endswith' && !rules.advanced) needsAdvanced();
       return { ...node, prop: canon(node.prop) };
@@ -187,6 +205,22 @@ export function checkFilter(node: FilterNode, rules: FilterRules): FilterNode {
     case 'cmp':
       if (node.op === 'ne' && !rules.advanced) needsAdvanced();
       return { ...node, prop: canon(node.prop) };
+  }
+}
+
+/** Rewrites `t/id` inside `coll/any(t: …)` to `coll/id`, so rules and getters see one path form. */
+function renameVariable(node: FilterNode, variable: string, prop: string): FilterNode {
+  const fix = (p: string): string => (p.startsWith(`${variable}/`) ? `${prop}/${p.slice(variable.length + 1)}` : p);
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return { ...node, left: renameVariable(node.left, variable, prop), right: renameVariable(node.right, variable, prop) };
+    case 'not':
+      return { ...node, expr: renameVariable(node.expr, variable, prop) };
+    case 'any':
+      return node;
+    default:
+      return { ...node, prop: fix(node.prop) };
   }
 }
 
@@ -201,6 +235,18 @@ export function evalFilter(node: FilterNode, get: (prop: string) => unknown): bo
       return evalFilter(node.left, get) || evalFilter(node.right, get);
     case 'not':
       return !evalFilter(node.expr, get);
+    case 'any': {
+      const items = get(node.prop);
+      if (!Array.isArray(items)) return false;
+      const prefix = `${node.prop}/`;
+      return items.some((item) =>
+        evalFilter(node.expr, (p) =>
+          p.startsWith(prefix)
+            ? p.slice(prefix.length).split('/').reduce<unknown>((o, seg) => (o as Record<string, unknown> | null)?.[seg], item)
+            : get(p),
+        ),
+      );
+    }
     case 'in': {
       const v = norm(get(node.prop));
       return node.values.some((x) => norm(x) === v);

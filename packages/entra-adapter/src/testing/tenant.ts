@@ -2,6 +2,8 @@ import { FAKE_ALL_PERMISSIONS } from './constants.js';
 import type { SeededRandom } from './random.js';
 import type {
   FakeDeletedUser,
+  FakeDirectoryAudit,
+  FakeSignIn,
   FakeRoleAssignment,
   FakeRoleSchedule,
   FakeScheduleRequest,
@@ -51,6 +53,8 @@ export class TenantState implements FakeTenant {
   readonly deletedItems = new Map<string, FakeDeletedUser>();
   readonly taps = new Map<string, FakeTemporaryAccessPass>();
   readonly sessionRevocations: FakeSessionRevocation[] = [];
+  readonly directoryAudits: FakeDirectoryAudit[] = [];
+  readonly signIns: FakeSignIn[] = [];
   readonly settings: FakeTenantSettings;
   /** Object id → epoch ms until which calls naming it answer 404 (replication delay). */
   readonly replicatingUntil = new Map<string, number>();
@@ -174,6 +178,21 @@ export class TenantState implements FakeTenant {
     };
     this.assignments.set(id, a);
     return a;
+  }
+
+  addSignIn(s: { userId: string; createdDateTime?: string; errorCode?: number; appDisplayName?: string; ipAddress?: string }): FakeSignIn {
+    const user = this.users.get(s.userId) ?? this.deletedItems.get(s.userId);
+    const entry: FakeSignIn = {
+      id: this.ctx.rng.guid(),
+      userId: s.userId,
+      userPrincipalName: user?.userPrincipalName ?? '',
+      createdDateTime: s.createdDateTime ?? new Date(this.ctx.now()).toISOString(),
+      errorCode: s.errorCode ?? 0,
+      appDisplayName: s.appDisplayName ?? 'Microsoft Azure Portal',
+      ipAddress: s.ipAddress ?? '203.0.113.7',
+    };
+    this.signIns.push(entry);
+    return entry;
   }
 
   rolesOf(objectId: string): string[] {

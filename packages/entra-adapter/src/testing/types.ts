@@ -125,6 +125,34 @@ export interface FakeTemporaryAccessPass {
   isUsableOnce: boolean;
 }
 
+/** An entry of the tenant's directory audit log (`GET /auditLogs/directoryAudits`), written for each change. */
+export interface FakeDirectoryAudit {
+  id: string;
+  activityDateTime: string;
+  activityDisplayName: string;
+  category: string;
+  loggedByService: string;
+  operationType: string;
+  correlationId: string;
+  /** The app that made the change. */
+  appId: string;
+  /** The user the change was about. */
+  targetId: string | null;
+  targetUserPrincipalName: string | null;
+}
+
+/** A sign-in (`GET /auditLogs/signIns`); the fake records none by itself, tests add them with `addSignIn`. */
+export interface FakeSignIn {
+  id: string;
+  userId: string;
+  userPrincipalName: string;
+  createdDateTime: string;
+  /** 0 for success, else an AADSTS number. */
+  errorCode: number;
+  appDisplayName: string;
+  ipAddress: string;
+}
+
 export interface FakeSessionRevocation {
   userId: string;
   at: string;
@@ -148,6 +176,8 @@ export interface FakeTenant {
   /** The current Temporary Access Pass of each user, by user object id. */
   readonly taps: Map<string, FakeTemporaryAccessPass>;
   readonly sessionRevocations: FakeSessionRevocation[];
+  readonly directoryAudits: FakeDirectoryAudit[];
+  readonly signIns: FakeSignIn[];
   readonly settings: FakeTenantSettings;
   /** Adds a user directly (no replication delay, no validation beyond a unique UPN). */
   addUser(u: Partial<FakeUser> & { userPrincipalName: string }): FakeUser;
@@ -157,6 +187,8 @@ export interface FakeTenant {
   findUser(idOrUpn: string): FakeUser | undefined;
   /** Role template ids the user holds now (direct and active PIM). */
   rolesOf(objectId: string): string[];
+  /** Records a sign-in of the user (default: a success now). */
+  addSignIn(s: { userId: string; createdDateTime?: string; errorCode?: number; appDisplayName?: string; ipAddress?: string }): FakeSignIn;
 }
 
 export interface FakeThrottleLimit {
