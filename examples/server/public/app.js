@@ -26,6 +26,19 @@
         });
       });
     });
+    // Request form: offer only the roles a rule allows for the chosen customer.
+    var customer = document.getElementById('customerId');
+    function filterRoles() {
+      document.querySelectorAll('[data-role-customers]').forEach(function (row) {
+        var allowed = row.getAttribute('data-role-customers').split(' ').indexOf(customer.value) >= 0;
+        row.hidden = !allowed;
+        if (!allowed) row.querySelector('input').checked = false;
+      });
+    }
+    if (customer) {
+      customer.addEventListener('change', filterRoles);
+      filterRoles();
+    }
     var refresh = document.querySelector('[data-refresh]');
     if (refresh) {
       var seconds = Number(refresh.getAttribute('data-refresh')) || 5;

@@ -54,11 +54,24 @@ describe.skipIf(!available && !process.env.CI)('browser: request, approve, revea
   it('works end to end in the demo', async () => {
     const tenant = h.server.demo!.fake.tenants().find((t) => t.displayName === 'Fabrikam')!;
 
+    // A rule that allows one role on Northwind only.
+    const rule = await h.call('POST', '/api/v1/rules', {
+      as: 'dave',
+      body: { name: 'Readers on Northwind', subjects: { technicianIds: ['alice'] }, customers: ['northwind'], roles: [ROLES.securityReader], defaultDurationMinutes: 30, maxDurationMinutes: 60 },
+    });
+    expect(rule.status).toBe(201);
+
     // The technician asks for Global Administrator on Fabrikam.
     const alice = await person('alice');
     expect(new URL(alice.page.url()).pathname).toBe('/access');
     expect(await alice.page.locator('.demo-banner').textContent()).toContain('Demo mode');
     await alice.page.getByLabel('Customer').selectOption({ label: 'Fabrikam' });
+    // Only roles some rule allows on the chosen customer are offered.
+    expect(await alice.page.getByLabel('Security Reader').isVisible()).toBe(false);
+    await alice.page.getByLabel('Customer').selectOption({ label: 'Northwind Traders' });
+    expect(await alice.page.getByLabel('Security Reader').isVisible()).toBe(true);
+    await alice.page.getByLabel('Customer').selectOption({ label: 'Fabrikam' });
+    expect(await alice.page.getByLabel('Helpdesk Administrator').isVisible()).toBe(true);
     await alice.page.getByLabel('Global Administrator').check();
     await alice.page.getByLabel(/Duration in minutes/).fill('30');
     await alice.page.getByLabel('Justification').fill('Conditional access lockout');

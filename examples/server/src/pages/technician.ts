@@ -41,6 +41,8 @@ export function technicianPages(deps: PageDeps & { revealLimiter: RateLimiter })
       const names = new Map(customerList.map((c) => [c.id, c.name]));
       const customers = [...new Map(entitlements.map((e) => [e.customerId, e.customerName])).entries()];
       const roles = [...new Set(entitlements.flatMap((e) => e.roles))];
+      // Which customers each role may be asked for (app.js hides the others when a customer is picked).
+      const roleCustomers = new Map(roles.map((r) => [r, [...new Set(entitlements.filter((e) => e.roles.includes(r)).map((e) => e.customerId))]]));
       const refresh = mine.items.some((g) => TRANSIENT.includes(g.state));
       const body = html`
 <section aria-labelledby="may">
@@ -63,7 +65,7 @@ ${entitlements.length === 0
     <label for="customerId">Customer</label>
     <select id="customerId" name="customerId" required>${customers.map(([id, name]) => html`<option value="${id}">${name}</option>`)}</select>
     <fieldset><legend>Roles</legend>
-      ${roles.map((r, i) => html`<div><input type="checkbox" id="role-${i}" name="roles" value="${r}"><label for="role-${i}">${roleName(r)}</label></div>`)}
+      ${roles.map((r, i) => html`<div data-role-customers="${(roleCustomers.get(r) ?? []).join(' ')}"><input type="checkbox" id="role-${i}" name="roles" value="${r}"><label for="role-${i}">${roleName(r)}</label></div>`)}
     </fieldset>
     <label for="durationMinutes">Duration in minutes (empty: the rule's default)</label>
     <input id="durationMinutes" name="durationMinutes" type="number" min="5" step="1" inputmode="numeric">
