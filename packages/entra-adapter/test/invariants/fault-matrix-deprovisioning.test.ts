@@ -9,8 +9,17 @@ import { cases, runCase, useMatrixFake } from './support/matrix.js';
 
 const env = useMatrixFake();
 
+const rows = cases(['deprovisioning']);
+const open = rows.filter(([, c]) => c.knownIssue);
+
 describe('fault matrix: deprovisioning', () => {
-  it.each(cases(['deprovisioning']))('%s', async (_name, c) => {
+  it.each(rows.filter(([, c]) => !c.knownIssue))('%s', async (_name, c) => {
     expectInvariants(c, await runCase(env, c));
   });
+  // Known engine issues (docs/reliability.md): these fail today; when one starts passing, move it back.
+  if (open.length > 0) {
+    it.fails.each(open)('%s (known issue)', async (_name, c) => {
+      expectInvariants(c, await runCase(env, c));
+    });
+  }
 });

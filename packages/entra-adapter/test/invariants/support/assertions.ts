@@ -1,6 +1,6 @@
 /** What every case of the fault matrix must show at the end, checked on the fake's own state and the store. */
 import { expect } from 'vitest';
-import { matches, type MatrixCase, type Outcome } from './matrix.js';
+import { LEASE_MS, matches, type MatrixCase, type Outcome } from './matrix.js';
 
 const isAssign = (c: { method: string; path: string; action: string | undefined }) =>
   c.method === 'POST' &&
@@ -29,6 +29,11 @@ export function expectInvariants(c: MatrixCase, o: Outcome): void {
     expect(o.failedCode, where).toBe('PERMISSION_MISSING');
   } else {
     expect(o.grant.endReason, where).toBe('expired');
+  }
+  // Invariant 1's "expiry plus the scheduler lag": a transient fault and one death cost at most the dead
+  // process's lease plus a few short retries, never the minutes of a needs-attention retry.
+  if (!c.fault.permanent) {
+    expect(o.expiryLagMs, `expiry lag; trail: ${o.trail.slice(-6).join(' → ')}`).toBeLessThanOrEqual(LEASE_MS + 30_000);
   }
   expect(o.secretsLeft, 'secrets held after close').toBe(0);
 

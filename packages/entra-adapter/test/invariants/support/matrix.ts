@@ -39,6 +39,8 @@ export const PROVIDER = 'msp-matrix';
 export const HELPDESK = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
 const KEY = Buffer.alloc(32, 9).toString('base64');
 const MIN = 60_000;
+/** The scheduler's lease: what a crash costs at most before another process takes the grant over. */
+export const LEASE_MS = MIN;
 
 export type Phase = 'provisioning' | 'deprovisioning' | 'reconciliation';
 
@@ -112,13 +114,30 @@ export interface MatrixCase {
   target: Target;
   fault: FaultSpec;
   point: DeathPoint;
+  /** A known engine issue makes this case fail (it runs as `it.fails` until the issue is fixed). */
+  knownIssue?: string;
 }
+
+/**
+ * Cases that fail today, with the issue that explains them (see docs/reliability.md, "Known issues").
+ * Privileged-target 403: the role removal answered 404 (treated as done) though the role stayed; disabling
+ * then gets 403 because the account still holds an admin role, and the engine sends the grant to
+ * needs_attention, retried only after attentionRetryMs: the admin role outlives expiry by 11 minutes.
+ */
+const KNOWN_ISSUES: Record<string, string> = {
+  'remove role (direct) × replication-delay 404 × dies before the step is recorded': 'privileged-target 403 waits attentionRetryMs',
+  'remove role (direct) × replication-delay 404 × dies after recorded, before the call': 'privileged-target 403 waits attentionRetryMs',
+};
 
 export function cases(phases: Phase[]): [string, MatrixCase][] {
   const out: [string, MatrixCase][] = [];
   for (const target of TARGETS.filter((t) => phases.includes(t.phase))) {
     for (const fault of FAULTS) {
-      for (const point of DEATH_POINTS) out.push([`${target.name} × ${fault.name} × dies ${point}`, { target, fault, point }]);
+      for (const point of DEATH_POINTS) {
+        const name = `${target.name} × ${fault.name} × dies ${point}`;
+        const knownIssue = KNOWN_ISSUES[name];
+        out.push([name, { target, fault, point, ...(knownIssue ? { knownIssue } : {}) }]);
+      }
     }
   }
   return out;
@@ -140,6 +159,10 @@ export interface Outcome {
   secretsLeft: number;
   /** The error code of the `grant.failed` audit event, if the grant failed. */
   failedCode: string | null;
+  /** closedAt − expiresAt (test clock ms) of a grant that expired. */
+  expiryLagMs: number | null;
+  /** Audit actions of the grant, in order, with step and error code. */
+  trail: string[];
 }
 
 /** Starts the fake Entra ID and its msw server for one test file. */
@@ -171,7 +194,7 @@ async function world(env: ReturnType<typeof useMatrixFake>, p2: boolean) {
     clientSecret: CLIENT_SECRET,
     callLog: calls,
     jitOptions: {
-      leaseMs: MIN,
+      leaseMs: LEASE_MS,
       maxAttempts: 6,
       baseRetryMs: 1_000,
       maxRetryMs: 30_000,
@@ -327,6 +350,8 @@ export async function runCase(env: ReturnType<typeof useMatrixFake>, c: MatrixCa
     const failed = audit.find((e) => e.action === 'grant.failed');
     return {
       failedCode: failed ? String(failed.details.code) : null,
+      expiryLagMs: grant.endReason === 'expired' && grant.closedAt && grant.expiresAt ? Date.parse(grant.closedAt) - Date.parse(grant.expiresAt) : null,
+      trail: audit.map((e) => `${e.at.slice(11, 19)} ${e.action} ${String(e.details.step ?? '')} ${String(e.details.code ?? '')}`.trim()),
       grant,
       tenant: w.tenant,
       store: w.store,
