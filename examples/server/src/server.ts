@@ -191,7 +191,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     },
     // The server runs the reconciler itself, to export its results as metrics.
     options: { ...(config.sweepIntervalMs ? { sweepIntervalMs: config.sweepIntervalMs } : {}), ...options.coreOptions, reconcileIntervalMs: 0 },
-  }) as unknown as JitRuntime;
+  }) satisfies JitRuntime;
 
   let demoPassword: string | null = null;
   if (demoMode) {
