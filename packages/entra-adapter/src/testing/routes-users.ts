@@ -128,6 +128,33 @@ export function userView(u: FakeUser, deletedDateTime: string | null = null): Re
   return Object.fromEntries(USER_SELECTABLE.map((name) => [name, userValue(u, name, deletedDateTime)]));
 }
 
+/** `signInActivity` needs AuditLog.Read.All and a premium tenant (P1 or P2; the fake knows only P2). */
+function checkSignInActivity(call: GraphCall): void {
+  if (!call.roles.has('AuditLog.Read.All')) throw insufficientPrivileges();
+  if (!call.tenant.settings.p2) {
+    throw new GraphFault(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license");
+  }
+}
+
+/** Fills a selected `signInActivity` from the tenant's sign-in log. */
+function withSignInActivity(call: GraphCall, u: FakeUser, view: Record<string, unknown>): Record<string, unknown> {
+  if (!('signInActivity' in view)) return view;
+  const mine = call.tenant.signIns.filter((x) => x.userId === u.id).sort((a, b) => (a.createdDateTime < b.createdDateTime ? -1 : 1));
+  const last = mine.at(-1);
+  const lastOk = mine.filter((x) => x.errorCode === 0).at(-1);
+  view.signInActivity = last
+    ? {
+        lastSignInDateTime: last.createdDateTime,
+        lastSignInRequestId: last.id,
+        lastNonInteractiveSignInDateTime: null,
+        lastNonInteractiveSignInRequestId: null,
+        lastSuccessfulSignInDateTime: lastOk?.createdDateTime ?? null,
+        lastSuccessfulSignInRequestId: lastOk?.id ?? null,
+      }
+    : null;
+  return view;
+}
+
 function project(view: Record<string, unknown>, select: readonly string[] | null): Record<string, unknown> {
   const names = select ?? USER_DEFAULT_SELECT;
   return Object.fromEntries(names.map((n) => [n, view[n]]));
@@ -265,7 +292,8 @@ function listUsers(call: GraphCall): GraphAnswer {
   const body: Record<string, unknown> = { '@odata.context': selectContext('users', select, false) };
   if (wantsCount) body['@odata.count'] = keyed.length;
   if (nextLink) body['@odata.nextLink'] = nextLink;
-  body.value = page.map((x) => project(userView(x.u), select));
+  if (select?.includes('signInActivity')) checkSignInActivity(call);
+  body.value = page.map((x) => withSignInActivity(call, x.u, project(userView(x.u), select)));
   return { status: 200, body };
 }
 
@@ -370,7 +398,9 @@ function deleteUser(call: GraphCall, key: string): GraphAnswer {
 function getUser(call: GraphCall, key: string): GraphAnswer {
   const select = parseSelect(call.query, USER_SELECTABLE, 'microsoft.graph.user');
   const user = visibleUser(call, key);
-  return { status: 200, body: { '@odata.context': selectContext('users', select, true), ...project(userView(user), select) } };
+  if (select?.includes('signInActivity')) checkSignInActivity(call);
+  const body = withSignInActivity(call, user, project(userView(user), select));
+  return { status: 200, body: { '@odata.context': selectContext('users', select, true), ...body } };
 }
 
 function revokeSessions(call: GraphCall, key: string): GraphAnswer {

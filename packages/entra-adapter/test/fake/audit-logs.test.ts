@@ -85,5 +85,19 @@ describe('sign-in log', () => {
     expectOnType('signInStatus', r.body.value[0]?.status as Record<string, unknown>);
     const { graph: basic } = tenantWith(fake, { p2: false });
     expectGraphError(await basic('GET', '/auditLogs/signIns'), 403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant');
+    expectGraphError(await basic('GET', '/users?$select=id,signInActivity'), 403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant');
+  });
+
+  it("a user's signInActivity comes from the sign-in log", async () => {
+    const { tenant, graph } = tenantWith(fake, { p2: true });
+    const u = tenant.addUser({ userPrincipalName: `act@${tenant.domain}` });
+    const none = await graph('GET', `/users/${u.id}?$select=id,signInActivity`);
+    expect(none.body.signInActivity).toBeNull();
+    const ok = tenant.addSignIn({ userId: u.id, createdDateTime: '2026-03-01T08:00:00.000Z' });
+    tenant.addSignIn({ userId: u.id, createdDateTime: '2026-03-01T09:00:00.000Z', errorCode: 50126 });
+    const r = await graph<{ value: { signInActivity: Record<string, unknown> }[] }>('GET', `/users?$filter=id eq '${u.id}'&$select=id,signInActivity`);
+    const activity = r.body.value[0]?.signInActivity as Record<string, unknown>;
+    expect(activity).toMatchObject({ lastSignInDateTime: '2026-03-01T09:00:00.000Z', lastSuccessfulSignInDateTime: ok.createdDateTime, lastSuccessfulSignInRequestId: ok.id });
+    expectOnType('signInActivity', activity);
   });
 });
