@@ -110,6 +110,12 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const kind = args.store ?? ((await postgresReachable()) ? 'postgres' : 'pglite');
   const { store, done, label } = await openStore(kind, args.seed, args.keep);
+  // Interrupted: still drop the schema, so an aborted run leaves nothing behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void done().finally(() => process.exit(130));
+    });
+  }
   let report: ChaosReport;
   try {
     report = await runChaos({
