@@ -132,7 +132,9 @@ export interface Store extends StoreReader {
   /**
    * Runs `fn` in one transaction: commits when it resolves, rolls back when it throws (and rethrows).
    * Transactions are isolated from each other at least as strongly as READ COMMITTED with the row locks
-   * and checks described on each write. Do no slow I/O (directory calls) inside.
+   * and checks described on each write. Do no slow I/O (directory calls) inside. Inside `fn`, read through
+   * `tx`: on a single-connection store (PGlite) the store's own reads are not isolated from `fn`'s writes. After
+   * a store error inside `fn`, end the transaction (rethrow): the database may have aborted it.
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
 
