@@ -86,7 +86,8 @@ export function createDevIdp(options: {
     },
     renderError(ctx, out) {
       ctx.type = 'html';
-      ctx.body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body>
+      ctx.body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title><link rel="stylesheet" href="/static/app.css"></head><body>
+<div class="demo-banner" role="note">Demo identity provider: sample people only.</div>
 <h1>Development sign-in: error</h1><p>${String(out.error)}: ${String(out.error_description ?? '')}</p><p><a href="/">Back</a></p></body></html>`.value;
     },
   });
