@@ -39,7 +39,7 @@ export function adminPages(deps: PageDeps & { consent: ConsentFlow }): Router {
 <table><thead><tr><th scope="col">Customer</th><th scope="col">Connection</th><th scope="col">Actions</th></tr></thead><tbody>
 ${customers.map(
   (c) => html`<tr data-customer="${c.id}"><td>${c.name}<br><small><code>${c.id}</code></small></td><td>${health(c)}</td><td class="actions">
-    <form method="post" action="/admin/customers/${c.id}/connect">${csrfField(auth)}<button type="submit">Connect Entra ID</button></form>
+    <form method="post" action="/admin/customers/${c.id}/connect">${csrfField(auth)}<button type="submit">${c.connection?.status === 'connected' ? 'Reconnect Entra ID' : 'Connect Entra ID'}</button></form>
     ${c.connection ? html`<form method="post" action="/admin/customers/${c.id}/check">${csrfField(auth)}<button type="submit">Check connection</button></form>
     <form method="post" action="/admin/customers/${c.id}/disconnect">${csrfField(auth)}<button type="submit">Disconnect</button></form>` : ''}
     <details><summary>Break glass</summary>
