@@ -83,9 +83,10 @@ export class Controls implements FakeControls {
   }
 
   /** Counts one call against the tenant's budget; the Retry-After seconds when it is over, else null. */
-  spend(tenantId: string): number | null {
+  spend(tenantId: string, method: string): number | null {
     const limit = this.limits.get(tenantId) ?? this.limits.get('*');
     if (!limit) return null;
+    if (limit.methods && !limit.methods.some((m) => m.toUpperCase() === method)) return null;
     const now = this.now();
     let w = this.windows.get(tenantId);
     if (!w || now >= w.start + limit.windowMs) {

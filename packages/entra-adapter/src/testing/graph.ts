@@ -142,7 +142,7 @@ export function execute(
       const fault = state.controls.takeFault({ tenantId: identity.tenant.tenantId, method: req.method, path }, true);
       if (fault) throw faultFromInjection(fault);
     }
-    const retryAfter = state.controls.spend(identity.tenant.tenantId);
+    const retryAfter = state.controls.spend(identity.tenant.tenantId, req.method);
     if (retryAfter !== null) {
       throw new GraphFault(429, 'TooManyRequests', 'Too many requests.', { headers: { 'Retry-After': String(retryAfter) } });
     }

@@ -196,6 +196,8 @@ export interface FakeThrottleLimit {
   windowMs: number;
   /** Retry-After to answer; default: the seconds left in the window (at least 1). */
   retryAfterSeconds?: number;
+  /** Only calls with these methods spend from (and are refused by) this budget, e.g. Graph's write limits. */
+  methods?: string[];
 }
 
 export interface FakeFault {

@@ -27,6 +27,18 @@ describe('controls', () => {
     expect(all.headers.get('retry-after')).toBe('3');
   });
 
+  it('a budget limited to some methods throttles only those (Graph limits writes apart)', async () => {
+    const { tenant, graph } = tenantWith(fake);
+    await graph('GET', '/organization');
+    fake.controls.throttle(tenant.tenantId, { requests: 1, windowMs: 150_000, methods: ['POST', 'PATCH', 'DELETE'], retryAfterSeconds: 30 });
+    const user = tenant.addUser({ userPrincipalName: `w@${tenant.domain}` });
+    expect((await graph('PATCH', `/users/${user.id}`, { jobTitle: 'a' })).status).toBe(204);
+    const second = await graph('PATCH', `/users/${user.id}`, { jobTitle: 'b' });
+    expectGraphError(second, 429, 'TooManyRequests');
+    expect(second.headers.get('retry-after')).toBe('30');
+    for (let i = 0; i < 5; i++) expect((await graph('GET', `/users/${user.id}`)).status).toBe(200);
+  });
+
   it('inject: a status fault hits matching calls `times` times, with its code and Retry-After', async () => {
     const { tenant, graph } = tenantWith(fake);
     await graph('GET', '/organization');
