@@ -14,7 +14,7 @@ import type { AnyRoute } from './api/route.js';
 import { authenticate, csrfProtection, getAuth } from './auth/context.js';
 import type { OidcClient } from './auth/oidc.js';
 import { authRoutes } from './auth/routes.js';
-import { createSessionManager } from './auth/session.js';
+import { createSessionManager, csrfMatches } from './auth/session.js';
 import { createSigner, type Signer } from './auth/signing.js';
 import type { AppRoleName } from './config.js';
 import { createConsentFlow, type ConsentFlow } from './connect.js';
@@ -136,7 +136,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
     res.status(accepting && store ? 200 : 503).json({ status: accepting && store ? 'ready' : 'not ready', store, accepting });
   });
   app.get('/metrics', async (req, res) => {
-    if (settings.metricsToken && req.headers.authorization !== `Bearer ${settings.metricsToken}`) {
+    if (settings.metricsToken && !csrfMatches(`Bearer ${settings.metricsToken}`, req.headers.authorization)) {
       res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'metrics need the METRICS_TOKEN bearer token' } });
       return;
     }

@@ -78,6 +78,7 @@ beforeAll(async () => {
     ENTRA_CLIENT_SECRET: ENTRA_SECRET,
     SECRET_BOX_KEY: generateSecretBoxKey(),
     SESSION_SECRET: 'a-production-session-secret-of-enough-length',
+    METRICS_TOKEN: 'metrics-token-for-tests',
     LOG_LEVEL: 'silent',
   });
   server = await startServer(config, { store: createMemoryStore(), defaultMetrics: false, coreOptions: { sweepIntervalMs: 200, baseRetryMs: 50 } });
@@ -146,6 +147,14 @@ describe('production mode', () => {
     expect(tenant.findUser(active.account!.userPrincipalName)).toBeDefined();
     await api('POST', `/grants/${grant.id}/revoke`, {});
     await eventually(async () => (tenant.findUser(active.account!.userPrincipalName) === undefined ? true : undefined));
+  });
+
+  it('guards /metrics with METRICS_TOKEN when it is set', async () => {
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-value' } })).status).toBe(401);
+    const ok = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-for-tests' } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('jitadmin_grants');
   });
 
   it('signs out through the IdP end-session endpoint', async () => {

@@ -46,9 +46,9 @@ export function createSessionManager(options: { signer: Signer; secure: boolean;
   };
 }
 
-/** Constant-time comparison of a submitted CSRF token with the session's. */
+/** Constant-time comparison of a submitted token (CSRF, metrics) with the expected one. */
 export function csrfMatches(expected: string, given: unknown): boolean {
-  if (typeof given !== 'string' || given.length === 0 || given.length > 200) return false;
+  if (typeof given !== 'string' || given.length === 0 || given.length > 4096) return false;
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
