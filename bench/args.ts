@@ -7,6 +7,8 @@ export interface BenchArgs {
   rttMs: number;
   /** Grants measured one at a time per store (half cut by revoke, half by expiry). */
   grants: number;
+  /** The same on PGlite and the server (slower per grant, so fewer by default). */
+  grantsDb: number;
   stores: StoreKind[] | null;
   throughputStore: StoreKind;
   throughputSeconds: number;
@@ -20,26 +22,27 @@ export interface BenchArgs {
   closedMemory: number;
   /** Whether claimDue also runs the store package's bench (PGlite and the server); off in --quick. */
   storeBench: boolean;
-  skip: Set<'latency' | 'throughput' | 'claim' | 'memory'>;
+  skip: Set<'latency' | 'throughput' | 'isolation' | 'claim' | 'memory'>;
 }
 
 export const USAGE = `npm run bench -- [options]
   --json                 last line: one JSON object with every figure
   --quick                a one-minute smoke run (small sizes; not figures to record)
   --rtt N                the fake's per-call latency in ms (default 50)
-  --grants N             grants measured one at a time per store (default 40; quick 8)
+  --grants N             grants measured one at a time on the memory store (default 30; quick 8)
+  --grants-db N          the same on PGlite and the server (default 16; quick 6)
   --stores a,b           memory,pglite,postgres (default: all; postgres when reachable)
   --throughput-store K   store of the throughput runs (default memory)
-  --seconds N            length of each throughput run (default 25; quick 5)
+  --seconds N            length of each throughput run (default 15; quick 4)
   --workers N            lifecycles in flight in the throughput runs (default 100)
   --throttle R/W         the fake's per-tenant budget: R calls per W ms (default 10/5000)
   --live N               live grants in the memory-store memory child (default 10000; quick 1000)
-  --pglite-live N        live grants in the PGlite and server memory children (default 1000; not in --quick)
+  --pglite-live N        live grants in the PGlite and server memory children (default 200; not in --quick)
   --closed N             closed grants for claimDue on the PostgreSQL server (default 1000000; quick 20000)
   --closed-pglite N      closed grants for claimDue on PGlite (default 20000; quick 5000)
   --closed-memory N      closed grants for claimDue on the memory store (default 100000; quick 10000)
   --store-bench          run the store package's claimDue bench in --quick too (always in a full run)
-  --skip latency,throughput,claim,memory`;
+  --skip latency,throughput,isolation,claim,memory`;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const has = (name: string) => argv.includes(`--${name}`);
@@ -64,15 +67,16 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     json: has('json'),
     quick,
     rttMs: num('rtt', 50),
-    grants: Math.max(2, num('grants', quick ? 8 : 40)),
+    grants: Math.max(2, num('grants', quick ? 8 : 30)),
+    grantsDb: Math.max(2, num('grants-db', quick ? 6 : 16)),
     stores: stores as StoreKind[] | null,
     throughputStore: (value('throughput-store') ?? 'memory') as StoreKind,
-    throughputSeconds: num('seconds', quick ? 5 : 25),
+    throughputSeconds: num('seconds', quick ? 4 : 15),
     workers: Math.max(1, num('workers', 100)),
     customers: 100,
     throttle: { requests: requests!, windowMs: windowMs! },
     liveGrants: num('live', quick ? 1000 : 10_000),
-    pgliteLiveGrants: num('pglite-live', quick ? 100 : 1000),
+    pgliteLiveGrants: num('pglite-live', 200),
     closedServer: num('closed', quick ? 20_000 : 1_000_000),
     closedPglite: num('closed-pglite', quick ? 5000 : 20_000),
     closedMemory: num('closed-memory', quick ? 10_000 : 100_000),

@@ -34,6 +34,9 @@ export interface LatencyResult {
   deprovisionCalls: number[];
   deprovisionDepth: number[];
   tokenCalls: number;
+  /** Per grant: CPU time this process spent (user + system) from approve to active, and over deprovisioning (ms). */
+  provisionCpuMs: number[];
+  deprovisionCpuMs: number[];
   /** Per grant: store calls (transactions and the calls inside them count each) and ms spent in top-level store calls. */
   provisionStoreCalls: number[];
   provisionStoreMs: number[];
@@ -73,6 +76,11 @@ function lastRoleRemoval(fake: FakeEntra, grant: Grant, fromIndex: number): numb
   return last;
 }
 
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
+
 /** Store calls (a transaction's inner calls count each; the transaction itself does not) and top-level ms. */
 function storeTotals(ops: Record<string, OpStats>): { calls: number; ms: number } {
   let calls = 0;
@@ -84,7 +92,7 @@ function storeTotals(ops: Record<string, OpStats>): { calls: number; ms: number 
   return { calls, ms };
 }
 
-async function provisionOne(w: BenchWorld, index: number, counter: StoreCounter): Promise<{ grant: Grant; accessMs: number; calls: HttpCall[]; store: Record<string, OpStats> }> {
+async function provisionOne(w: BenchWorld, index: number, counter: StoreCounter): Promise<{ grant: Grant; accessMs: number; cpuMs: number; calls: HttpCall[]; store: Record<string, OpStats> }> {
   const tech = w.technicians[index]!;
   const requested = await w.jit.requestAccess(tech, {
     customerId: w.customers[0]!.id,
@@ -95,12 +103,14 @@ async function provisionOne(w: BenchWorld, index: number, counter: StoreCounter)
   // Let the scheduler settle (the request itself parks nothing that is due), as for a person approving later.
   await new Promise((r) => setTimeout(r, 10));
   counter.reset();
+  const cpu0 = process.cpuUsage();
   const t0 = wall();
   await w.jit.approve(w.approver, requested.id);
   const active = await w.watch.waitFor(requested.id, 'active', TIMEOUT_MS);
+  const cpuMs = cpuMsSince(cpu0);
   const store = counter.snapshot();
   const grant = await w.jit.getGrant(w.admin, requested.id);
-  return { grant, accessMs: active - t0, calls: w.recorder.between(t0, active), store };
+  return { grant, accessMs: active - t0, cpuMs, calls: w.recorder.between(t0, active), store };
 }
 
 export async function runLatency(kind: StoreKind, fake: FakeEntra, grants: number): Promise<LatencyResult> {
@@ -121,6 +131,8 @@ export async function runLatency(kind: StoreKind, fake: FakeEntra, grants: numbe
     deprovisionCalls: [],
     deprovisionDepth: [],
     tokenCalls: 0,
+    provisionCpuMs: [],
+    deprovisionCpuMs: [],
     provisionStoreCalls: [],
     provisionStoreMs: [],
     deprovisionStoreCalls: [],
@@ -135,11 +147,12 @@ export async function runLatency(kind: StoreKind, fake: FakeEntra, grants: numbe
     w.recorder.recording = true;
     const active: Grant[] = [];
     for (let i = 0; i < total; i++) {
-      const { grant, accessMs, calls, store: shapeOfStore } = await provisionOne(w, i, counter);
+      const { grant, accessMs, cpuMs, calls, store: shapeOfStore } = await provisionOne(w, i, counter);
       const st = storeTotals(shapeOfStore);
       active.push(grant);
       if (i < WARMUP) continue;
       result.access.push(accessMs);
+      result.provisionCpuMs.push(cpuMs);
       const graph = graphOnly(calls);
       result.provisionCalls.push(graph.length);
       result.provisionDepth.push(sequentialDepth(graph));
@@ -157,14 +170,17 @@ export async function runLatency(kind: StoreKind, fake: FakeEntra, grants: numbe
       if (i >= WARMUP && (i - WARMUP) % 2 === 1) continue;
       const logFrom = fake.requests.length;
       counter.reset();
+      const cpu0 = process.cpuUsage();
       const t0 = wall();
       await w.jit.revoke(w.admin, grant.id, { reason: 'bench' });
       const closed = await w.watch.waitFor(grant.id, 'closed', TIMEOUT_MS);
+      const cpuMs = cpuMsSince(cpu0);
       const shapeOfStore = counter.snapshot();
       const st = storeTotals(shapeOfStore);
       if (i < WARMUP) continue;
       result.deprovisionStoreCalls.push(st.calls);
       result.deprovisionStoreMs.push(st.ms);
+      result.deprovisionCpuMs.push(cpuMs);
       if (result.deprovisionShape.length === 0) result.deprovisionStoreShape = shapeOfStore;
       result.cutRevoke.push(lastRoleRemoval(fake, grant, logFrom) - t0);
       result.deprovision.push(closed - t0);
@@ -180,7 +196,11 @@ export async function runLatency(kind: StoreKind, fake: FakeEntra, grants: numbe
       counter.reset();
       w.clock.jumpTo(expiresAt - EXPIRY_LEAD_MS);
       const t0 = w.clock.toWall(expiresAt);
+      // CPU from expiry on: wait for it (the pass before it, woken by the jump, is not deprovisioning).
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 - wall())));
+      const cpu0 = process.cpuUsage();
       const closed = await w.watch.waitFor(grant.id, 'closed', TIMEOUT_MS);
+      result.deprovisionCpuMs.push(cpuMsSince(cpu0));
       result.cutExpiry.push(lastRoleRemoval(fake, grant, logFrom) - t0);
       result.deprovision.push(closed - t0);
       result.expiryClaimLag.push(w.jit.scheduler.stats.lastLagMs);

@@ -1,6 +1,8 @@
 /** Turns the phases' raw results into the report: the JSON object (figures, targets, details) and the table. */
 import type { BenchArgs } from './args.js';
 import type { ClaimDueResult } from './claim-due.js';
+import type { IsolationResult } from './isolation.js';
+import type { FakeCallCost } from './probe.js';
 import type { LatencyResult } from './latency.js';
 import type { MachineInfo } from './machine.js';
 import type { MemoryFigure } from './memory.js';
@@ -15,6 +17,8 @@ export interface ReportInput {
   latency: LatencyResult[];
   throughput: ThroughputResult[];
   claimDue: ClaimDueResult | null;
+  isolation: IsolationResult | null;
+  fakeCost: FakeCallCost | null;
   memory: MemoryFigure[];
   errors: string[];
   seconds: number;
@@ -32,7 +36,7 @@ const median = (xs: number[]): number => percentile(xs, 50);
 const r = (x: number | undefined): number | null => (x === undefined || !Number.isFinite(x) ? null : round(x));
 
 /** The per-store latency figures (ms and multiples of the round trip). */
-function latencyFigures(l: LatencyResult, rtt: number) {
+function latencyFigures(l: LatencyResult, rtt: number, fakeCpuMsPerCall: number | null) {
   const access = summarize(l.access);
   const cutExpiry = summarize(l.cutExpiry);
   const cutRevoke = summarize(l.cutRevoke);
@@ -55,6 +59,13 @@ function latencyFigures(l: LatencyResult, rtt: number) {
     graphCallsDeprovision: r(median(l.deprovisionCalls)),
     graphRoundTripsDeprovision: r(median(l.deprovisionDepth)),
     tokenCalls: l.tokenCalls,
+    cpuMsProvisionP50: r(median(l.provisionCpuMs)),
+    cpuMsDeprovisionP50: r(median(l.deprovisionCpuMs)),
+    /** CPU of a provisioning minus what the in-process fake and msw spent on its Graph calls: our code (and, on PGlite, the store). */
+    ownCpuMsProvisionP50: fakeCpuMsPerCall === null ? null : r(median(l.provisionCpuMs) - fakeCpuMsPerCall * median(l.provisionCalls)),
+    ownCpuMsDeprovisionP50: fakeCpuMsPerCall === null ? null : r(median(l.deprovisionCpuMs) - fakeCpuMsPerCall * median(l.deprovisionCalls)),
+    /** What access would take with a whole core: the two round trips plus the CPU on the way (all of it is sequential). */
+    accessIdleMachineMs: r(2 * rtt + median(l.provisionCpuMs) + (l.store === 'postgres' ? median(l.provisionStoreMs) : 0)),
     storeCallsProvision: r(median(l.provisionStoreCalls)),
     storeMsProvisionP50: r(median(l.provisionStoreMs)),
     storeCallsDeprovision: r(median(l.deprovisionStoreCalls)),
@@ -70,7 +81,8 @@ function latencyFigures(l: LatencyResult, rtt: number) {
 
 export function buildReport(input: ReportInput) {
   const rtt = input.args.rttMs;
-  const byStore = Object.fromEntries(input.latency.map((l) => [l.store, latencyFigures(l, rtt)]));
+  const fakeCpu = input.fakeCost?.cpuMsPerCall ?? null;
+  const byStore = Object.fromEntries(input.latency.map((l) => [l.store, latencyFigures(l, rtt, fakeCpu)]));
   const head = byStore.memory ?? Object.values(byStore)[0];
   const throttled = input.throughput.find((t) => t.label === 'throttled');
   const unthrottled = input.throughput.find((t) => t.label === 'unthrottled');
@@ -120,6 +132,8 @@ export function buildReport(input: ReportInput) {
     throughputNoLatencyPerS: noLatency ? round(noLatency.perSecond) : null,
     cpuMsPerLifecycle: noLatency ? round(noLatency.cpuMsPerLifecycle) : unthrottled ? round(unthrottled.cpuMsPerLifecycle) : null,
     lostGrants: input.throughput.length ? lostGrants : null,
+    fakeCpuMsPerGraphCall: input.fakeCost ? round(input.fakeCost.cpuMsPerCall) : null,
+    otherTenantAccessWhileThrottledMs: input.isolation ? round(input.isolation.otherTenantAccessMs) : null,
     claimDueP99Ms: claimHead ? round(claimHead.p99Ms) : null,
     claimDueBackend: claimHead ? `${claimHead.backend} (${claimHead.closed} closed, ${claimHead.live} live)` : null,
     rssIdleMb: memStore?.idle.rssMb ?? null,
@@ -146,6 +160,9 @@ export function buildReport(input: ReportInput) {
       closeP99Ms: r(t.closeP99Ms),
     })),
     claimDue: claims.map((c) => ({ ...c, p50Ms: round(c.p50Ms), p99Ms: round(c.p99Ms) })),
+    isolation: input.isolation
+      ? { ...input.isolation, otherTenantAccessMs: round(input.isolation.otherTenantAccessMs), throttledAccessMs: round(input.isolation.throttledAccessMs) }
+      : null,
     storeBenchSeconds: input.claimDue ? round(input.claimDue.storeBenchSeconds) : null,
     memory: input.memory,
     errors: input.errors,
@@ -167,7 +184,7 @@ export function printTable(rep: Report, out: (line: string) => void): void {
   const m = rep.machine;
   out(`jitadmin bench, ${rep.date}, ${rep.seconds} s`);
   out(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB, node ${m.node}; load ${m.loadAverage.join(' ')} → ${m.loadAverageAfter.join(' ')}; cpu share of one core ${m.cpuShare.join(' → ')}`);
-  out(`fake Entra latency (rtt): ${rep.rttMs} ms`);
+  out(`fake Entra latency (rtt): ${rep.rttMs} ms; one Graph call costs this process ${rep.fakeCpuMsPerGraphCall} ms CPU in msw and the fake`);
   out('');
   const stores = Object.keys(rep.byStore);
   if (stores.length) {
@@ -190,6 +207,11 @@ export function printTable(rep: Report, out: (line: string) => void): void {
         row('Graph calls, deprovisioning', 'graphCallsDeprovision'),
         row('Graph round trips, deprovisioning', 'graphRoundTripsDeprovision'),
         row('token calls (all grants)', 'tokenCalls'),
+        row('CPU ms, provisioning p50', 'cpuMsProvisionP50'),
+        row('  of it ours (not fake/msw)', 'ownCpuMsProvisionP50'),
+        row('CPU ms, deprovisioning p50', 'cpuMsDeprovisionP50'),
+        row('  of it ours (not fake/msw)', 'ownCpuMsDeprovisionP50'),
+        row('access with a whole core (ms)', 'accessIdleMachineMs'),
         row('store calls, provisioning', 'storeCallsProvision'),
         row('store ms, provisioning p50', 'storeMsProvisionP50'),
         row('other ms, provisioning p50', 'otherMsProvisionP50'),
@@ -218,6 +240,13 @@ export function printTable(rep: Report, out: (line: string) => void): void {
         ]),
       ],
       out,
+    );
+    out('');
+  }
+  if (rep.isolation) {
+    out(
+      `tenant isolation: a grant in tenant B took ${rep.isolation.otherTenantAccessMs} ms to access while a grant in tenant A ` +
+        `waited out a ${rep.isolation.retryAfterSeconds} s Retry-After (A took ${rep.isolation.throttledAccessMs} ms)`,
     );
     out('');
   }

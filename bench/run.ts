@@ -5,7 +5,9 @@
  */
 import { parseArgs, USAGE } from './args.js';
 import { runClaimDue, type ClaimDueResult } from './claim-due.js';
+import { runIsolation, type IsolationResult } from './isolation.js';
 import { runLatency, type LatencyResult } from './latency.js';
+import { fakeCallCost, type FakeCallCost } from './probe.js';
 import { cpuShare, machineInfo } from './machine.js';
 import { runMemory, type MemoryFigure } from './memory.js';
 import { buildReport, printTable } from './report.js';
@@ -34,6 +36,8 @@ const { fake, close } = startFakeEntra(args.rttMs);
 const latency: LatencyResult[] = [];
 const throughput: ThroughputResult[] = [];
 let claimDue: ClaimDueResult | null = null;
+let isolation: IsolationResult | null = null;
+let fakeCost: FakeCallCost | null = null;
 const memory: MemoryFigure[] = [];
 const errors: string[] = [];
 const phase = async (name: string, fn: () => Promise<void>) => {
@@ -48,10 +52,13 @@ const phase = async (name: string, fn: () => Promise<void>) => {
 };
 
 try {
+  await phase('fake call cost', async () => {
+    fakeCost = await fakeCallCost(fake, args.quick ? 30 : 100);
+  });
   if (!args.skip.has('latency')) {
     for (const kind of stores) {
       await phase(`latency on ${kind}`, async () => {
-        latency.push(await runLatency(kind, fake, args.grants));
+        latency.push(await runLatency(kind, fake, kind === 'memory' ? args.grants : args.grantsDb));
       });
     }
   }
@@ -69,6 +76,11 @@ try {
           say(`    ${r.label}: ${r.perSecond.toFixed(1)}/s, ${r.completed} done, ${r.lost + r.leftoverAccounts} lost, ${r.throttled429} × 429`);
         },
       );
+    });
+  }
+  if (!args.skip.has('isolation')) {
+    await phase('tenant isolation', async () => {
+      isolation = await runIsolation(fake, 2);
     });
   }
   // The claimDue child (the store package's bench) spends most of its time bulk-loading PostgreSQL, so it runs
@@ -112,6 +124,8 @@ const report = buildReport({
   latency,
   throughput,
   claimDue,
+  isolation,
+  fakeCost,
   memory,
   errors,
   seconds: (performance.now() - began) / 1000,
