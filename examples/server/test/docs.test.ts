@@ -1,0 +1,23 @@
+/** The server's docs stay true to the code: every permission the adapter checks is in the Entra setup page. */
+import { readFileSync } from 'node:fs';
+import { REQUIRED_PERMISSIONS } from '@jitadmin/entra-adapter';
+import { describe, expect, it } from 'vitest';
+
+const doc = (name: string) => readFileSync(new URL(`../../../docs/${name}`, import.meta.url), 'utf8');
+
+describe('docs', () => {
+  it('entra-setup lists every permission the preflight checks', () => {
+    const page = doc('entra-setup.md');
+    for (const permission of REQUIRED_PERMISSIONS) expect(page, permission).toContain(`\`${permission}\``);
+  });
+
+  it('operations lists every metric the server exports', async () => {
+    const { createMetrics } = await import('../src/metrics.js');
+    const { createMemoryStore } = await import('@jitadmin/core');
+    const metrics = createMetrics({ store: createMemoryStore(), providerId: 'p', defaultMetrics: false });
+    const page = doc('operations.md');
+    const names = (await metrics.registry.getMetricsAsJSON()).map((m) => m.name);
+    expect(names.length).toBeGreaterThan(8);
+    for (const name of names) expect(page, name).toContain(name);
+  });
+});
