@@ -70,6 +70,10 @@ describe('admin pages', () => {
     const bad = await dave.post('/admin/rules', { _csrf: csrf, name: 'Bad', defaultDurationMinutes: '90', maxDurationMinutes: '30', credential: 'password', accountModel: 'ephemeral', expirationAction: 'delete' });
     expect(bad.text).toContain('class="error"');
     expect((await h.store.listRules('demo')).some((r) => r.name === 'Bad')).toBe(false);
+    const disabled = await dave.post(`/admin/rules/${rule.id}/enabled`, { _csrf: csrf, enabled: 'false' });
+    expect(disabled.text).toContain('disabled.');
+    expect((await h.store.getRule('demo', rule.id))!.enabled).toBe(false);
+    expect((await h.store.getRule('demo', rule.id))!.customers).toEqual(['northwind']);
     const deleted = await dave.post(`/admin/rules/${rule.id}/delete`, { _csrf: csrf });
     expect(deleted.text).toContain('Rule deleted');
     expect(await h.store.getRule('demo', rule.id)).toBeNull();

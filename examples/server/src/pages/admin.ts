@@ -3,7 +3,7 @@
  * the technician roster, entitlement rules, and the audit trail with the chain's status.
  */
 import type { Customer, RuleInput } from '@jitadmin/core';
-import { ForbiddenError } from '@jitadmin/core';
+import { ForbiddenError, NotFoundError } from '@jitadmin/core';
 import { Router } from 'express';
 import { INVITE_PREFIX } from '../auth/roster.js';
 import type { ConsentFlow } from '../connect.js';
@@ -186,7 +186,8 @@ ${rules.map(
   <td>${r.customers === 'all' ? 'all' : r.customers.map((id) => customerName.get(id) ?? id).join(', ')}</td>
   <td>${roleList(r.roles)}</td><td>${minutes(r.defaultDurationMinutes)} (max ${minutes(r.maxDurationMinutes)})</td>
   <td>${r.approval.required === 0 ? 'none' : `${r.approval.required} of ${r.approval.approvers.map((id) => techName.get(id) ?? id).join(', ')}`}</td>
-  <td><form method="post" action="/admin/rules/${r.id}/delete">${csrfField(auth)}<button type="submit" class="danger">Delete</button></form></td></tr>`,
+  <td class="actions"><form method="post" action="/admin/rules/${r.id}/enabled">${csrfField(auth)}<input type="hidden" name="enabled" value="${r.enabled ? 'false' : 'true'}"><button type="submit">${r.enabled ? 'Disable' : 'Enable'}</button></form>
+  <form method="post" action="/admin/rules/${r.id}/delete">${csrfField(auth)}<button type="submit" class="danger">Delete</button></form></td></tr>`,
 )}</tbody></table>
 <h2>New rule</h2>
 <form method="post" action="/admin/rules" class="stack">${csrfField(auth)}
@@ -242,6 +243,16 @@ ${rules.map(
       };
       const rule = await deps.jit.createRule(auth.actor, input);
       return `Rule "${rule.name}" created.`;
+    }),
+  );
+  router.post(
+    '/admin/rules/:ruleId/enabled',
+    action(deps, () => '/admin/rules', async (req, _res, auth) => {
+      const rule = (await deps.jit.listRules(auth.actor)).find((r) => r.id === req.params.ruleId);
+      if (!rule) throw new NotFoundError('no such rule');
+      const { providerId: _p, createdAt: _c, ...input } = rule;
+      const updated = await deps.jit.updateRule(auth.actor, rule.id, { ...input, enabled: field(req, 'enabled') === 'true' });
+      return `Rule "${updated.name}" ${updated.enabled ? 'enabled' : 'disabled'}.`;
     }),
   );
   router.post(
