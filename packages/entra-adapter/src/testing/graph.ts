@@ -11,10 +11,11 @@ import { pimRoutes } from './routes-pim.js';
 import { roleRoutes } from './routes-roles.js';
 import { tapRoutes } from './routes-tap.js';
 import { userRoutes } from './routes-users.js';
+import { deletedItemRoutes } from './routes-deleted-items.js';
 import type { FakeState } from './state.js';
 import type { TenantState } from './tenant.js';
 
-const ROUTES: Route[] = [...userRoutes, ...roleRoutes, ...pimRoutes, ...tapRoutes, ...directoryRoutes, ...auditRoutes];
+const ROUTES: Route[] = [...userRoutes, ...deletedItemRoutes, ...roleRoutes, ...pimRoutes, ...tapRoutes, ...directoryRoutes, ...auditRoutes];
 
 const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 

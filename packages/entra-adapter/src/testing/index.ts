@@ -18,6 +18,7 @@ export {
   type RoleTemplate,
 } from './constants.js';
 export { roleAssignmentId } from './tenant.js';
-export { USER_DEFAULT_SELECT, passwordIsStrong } from './routes-users.js';
+export { USER_DEFAULT_SELECT } from './user-view.js';
+export { passwordIsStrong } from './user-rules.js';
 export { TAP_POLICY_MESSAGE } from './routes-tap.js';
 export type * from './types.js';

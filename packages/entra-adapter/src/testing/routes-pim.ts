@@ -288,9 +288,44 @@ function getSchedule(call: GraphCall, id: string): GraphAnswer {
 }
 
 export const pimRoutes: Route[] = [
-  { method: 'POST', pattern: '/roleManagement/directory/roleAssignmentScheduleRequests', permissions: PIM_WRITE, audit: { activity: (c) => ((c.body as { action?: string }).action === 'adminRemove' ? 'Remove member from role completed (PIM activation)' : 'Add member to role completed (PIM activation)'), category: 'RoleManagement', service: 'PIM', operationType: 'Assign', target: { body: 'principalId' } }, handle: (c) => createRequest(c) },
-  { method: 'GET', pattern: '/roleManagement/directory/roleAssignmentScheduleRequests', permissions: PIM_READ, handle: (c) => listRequests(c) },
-  { method: 'GET', pattern: '/roleManagement/directory/roleAssignmentScheduleRequests/:id', permissions: PIM_READ, handle: (c, p) => getRequest(c, p.id as string) },
-  { method: 'GET', pattern: '/roleManagement/directory/roleAssignmentSchedules', permissions: PIM_READ, handle: (c) => listSchedules(c) },
-  { method: 'GET', pattern: '/roleManagement/directory/roleAssignmentSchedules/:id', permissions: PIM_READ, handle: (c, p) => getSchedule(c, p.id as string) },
+  {
+    method: 'POST',
+    pattern: '/roleManagement/directory/roleAssignmentScheduleRequests',
+    permissions: PIM_WRITE,
+    audit: {
+      activity: (c) =>
+        (c.body as { action?: string }).action === 'adminRemove'
+          ? 'Remove member from role completed (PIM activation)'
+          : 'Add member to role completed (PIM activation)',
+      category: 'RoleManagement',
+      service: 'PIM',
+      operationType: 'Assign',
+      target: { body: 'principalId' },
+    },
+    handle: (c) => createRequest(c),
+  },
+  {
+    method: 'GET',
+    pattern: '/roleManagement/directory/roleAssignmentScheduleRequests',
+    permissions: PIM_READ,
+    handle: (c) => listRequests(c),
+  },
+  {
+    method: 'GET',
+    pattern: '/roleManagement/directory/roleAssignmentScheduleRequests/:id',
+    permissions: PIM_READ,
+    handle: (c, p) => getRequest(c, p.id as string),
+  },
+  {
+    method: 'GET',
+    pattern: '/roleManagement/directory/roleAssignmentSchedules',
+    permissions: PIM_READ,
+    handle: (c) => listSchedules(c),
+  },
+  {
+    method: 'GET',
+    pattern: '/roleManagement/directory/roleAssignmentSchedules/:id',
+    permissions: PIM_READ,
+    handle: (c, p) => getSchedule(c, p.id as string),
+  },
 ];

@@ -177,11 +177,37 @@ function deleteAssignment(call: GraphCall, id: string): GraphAnswer {
 }
 
 export const roleRoutes: Route[] = [
-  { method: 'GET', pattern: '/roleManagement/directory/roleDefinitions', permissions: ROLE_READ, handle: (c) => listDefinitions(c) },
-  { method: 'GET', pattern: '/roleManagement/directory/roleDefinitions/:id', permissions: ROLE_READ, handle: (_c, p) => getDefinition(p.id as string) },
-  { method: 'GET', pattern: '/roleManagement/directory/roleAssignments', permissions: ROLE_READ, handle: (c) => listAssignments(c) },
-  { method: 'POST', pattern: '/roleManagement/directory/roleAssignments', permissions: ROLE_WRITE, audit: { activity: 'Add member to role', category: 'RoleManagement', operationType: 'Assign', target: { body: 'principalId' } }, handle: (c) => createAssignment(c) },
-  { method: 'GET', pattern: '/roleManagement/directory/roleAssignments/:id', permissions: ROLE_READ, handle: (c, p) => getAssignment(c, p.id as string) },
+  {
+    method: 'GET',
+    pattern: '/roleManagement/directory/roleDefinitions',
+    permissions: ROLE_READ,
+    handle: (c) => listDefinitions(c),
+  },
+  {
+    method: 'GET',
+    pattern: '/roleManagement/directory/roleDefinitions/:id',
+    permissions: ROLE_READ,
+    handle: (_c, p) => getDefinition(p.id as string),
+  },
+  {
+    method: 'GET',
+    pattern: '/roleManagement/directory/roleAssignments',
+    permissions: ROLE_READ,
+    handle: (c) => listAssignments(c),
+  },
+  {
+    method: 'POST',
+    pattern: '/roleManagement/directory/roleAssignments',
+    permissions: ROLE_WRITE,
+    audit: { activity: 'Add member to role', category: 'RoleManagement', operationType: 'Assign', target: { body: 'principalId' } },
+    handle: (c) => createAssignment(c),
+  },
+  {
+    method: 'GET',
+    pattern: '/roleManagement/directory/roleAssignments/:id',
+    permissions: ROLE_READ,
+    handle: (c, p) => getAssignment(c, p.id as string),
+  },
   {
     method: 'DELETE',
     pattern: '/roleManagement/directory/roleAssignments/:id',

@@ -104,7 +104,19 @@ const BASE = '/users/:user/authentication/temporaryAccessPassMethods';
 
 export const tapRoutes: Route[] = [
   { method: 'GET', pattern: BASE, permissions: TAP_READ, handle: (c, p) => list(c, p.user as string) },
-  { method: 'POST', pattern: BASE, permissions: TAP_WRITE, audit: { activity: 'Admin registered security info', category: 'UserManagement', service: 'Authentication Methods', operationType: 'Add', target: { param: 'user' } }, handle: (c, p) => create(c, p.user as string) },
+  {
+    method: 'POST',
+    pattern: BASE,
+    permissions: TAP_WRITE,
+    audit: { activity: 'Admin registered security info', category: 'UserManagement', service: 'Authentication Methods', operationType: 'Add', target: { param: 'user' } },
+    handle: (c, p) => create(c, p.user as string),
+  },
   { method: 'GET', pattern: `${BASE}/:id`, permissions: TAP_READ, handle: (c, p) => get(c, p.user as string, p.id as string) },
-  { method: 'DELETE', pattern: `${BASE}/:id`, permissions: TAP_WRITE, audit: { activity: 'Admin deleted security info', category: 'UserManagement', service: 'Authentication Methods', operationType: 'Delete', target: { param: 'user' } }, handle: (c, p) => remove(c, p.user as string, p.id as string) },
+  {
+    method: 'DELETE',
+    pattern: `${BASE}/:id`,
+    permissions: TAP_WRITE,
+    audit: { activity: 'Admin deleted security info', category: 'UserManagement', service: 'Authentication Methods', operationType: 'Delete', target: { param: 'user' } },
+    handle: (c, p) => remove(c, p.user as string, p.id as string),
+  },
 ];

@@ -9,228 +9,37 @@ import {
   type GraphCall,
   type Route,
 } from './graph-call.js';
-import { GraphFault, badRequest, insufficientPrivileges, notFound, unsupportedQuery } from './graph-error.js';
+import { badRequest, unsupportedQuery } from './graph-error.js';
 import { checkFilter, evalFilter, pageOf, parseFilter, parseSelect, parseTop } from './odata.js';
-import { ON_PREMISES_EXTENSION_ATTRIBUTES_PROPERTIES, PASSWORD_PROFILE_PROPERTIES, USER_PROPERTIES } from './schema.js';
+import { USER_PROPERTIES } from './schema.js';
 import type { FakeUser } from './types.js';
+import {
+  MESSAGE_WEAK_PASSWORD,
+  READ_ONLY,
+  SENSITIVE,
+  checkComplexParts,
+  checkMailNickname,
+  checkUpn,
+  guardSensitive,
+  passwordIsStrong,
+  requiredValue,
+  invalidValue,
+} from './user-rules.js';
+import {
+  USER_FILTERABLE,
+  USER_SELECTABLE,
+  advanced,
+  checkSignInActivity,
+  project,
+  selectContext,
+  userValue,
+  userView,
+  withSignInActivity,
+} from './user-view.js';
 
 export const USER_READ = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 export const USER_WRITE = ['User.ReadWrite.All', 'Directory.ReadWrite.All'];
 const USER_REVOKE = ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'];
-const DELETED_READ = USER_READ;
-const DELETED_WRITE = ['User.DeleteRestore.All', 'Directory.ReadWrite.All'];
-
-/** What `GET /users` returns without `$select` (Graph's default set: no accountEnabled, no employeeType). */
-export const USER_DEFAULT_SELECT = [
-  'businessPhones',
-  'displayName',
-  'givenName',
-  'jobTitle',
-  'mail',
-  'mobilePhone',
-  'officeLocation',
-  'preferredLanguage',
-  'surname',
-  'userPrincipalName',
-  'id',
-] as const;
-
-const USER_SELECTABLE = Object.entries(USER_PROPERTIES)
-  .filter(([, t]) => !t.startsWith('nav:'))
-  .map(([n]) => n);
-
-/** Properties Graph filters users on without advanced queries (a subset of the real list). */
-const USER_FILTERABLE = Object.fromEntries(
-  [
-    'id',
-    'userPrincipalName',
-    'displayName',
-    'mail',
-    'mailNickname',
-    'employeeType',
-    'employeeId',
-    'accountEnabled',
-    'givenName',
-    'surname',
-    'jobTitle',
-    'department',
-    'companyName',
-    'userType',
-    'createdDateTime',
-    'usageLocation',
-    'city',
-    'country',
-    'state',
-    'onPremisesSyncEnabled',
-  ].map((p) => [p.toLowerCase(), p]),
-);
-
-const READ_ONLY = [
-  'id',
-  'deletedDateTime',
-  'createdDateTime',
-  'signInSessionsValidFromDateTime',
-  'lastPasswordChangeDateTime',
-  'signInActivity',
-  'assignedPlans',
-  'provisionedPlans',
-  'securityIdentifier',
-  'creationType',
-  'externalUserState',
-  'externalUserStateChangeDateTime',
-  'licenseAssignmentStates',
-  'onPremisesProvisioningErrors',
-  'serviceProvisioningErrors',
-  'onPremisesSyncEnabled',
-  'onPremisesLastSyncDateTime',
-  'isManagementRestricted',
-];
-
-/** Changing these on a user who holds an admin role needs a privileged role (Graph's "sensitive actions"). */
-const SENSITIVE = ['accountEnabled', 'passwordProfile', 'userPrincipalName', 'mobilePhone', 'businessPhones', 'otherMails', 'mail', 'onPremisesImmutableId'];
-
-const MESSAGE_WEAK_PASSWORD =
-  'The specified password does not comply with password complexity requirements. Please provide a different password.';
-
-/** Every non-navigation property of the user, null (or []) where unset; passwordProfile is never returned. */
-/** One property of the user as Graph shows it: null (or []) where unset; passwordProfile is never returned. */
-export function userValue(u: FakeUser, name: string, deletedDateTime: string | null = null): unknown {
-  let v: unknown;
-  switch (name) {
-    case 'id':
-    case 'userPrincipalName':
-    case 'displayName':
-    case 'mailNickname':
-    case 'accountEnabled':
-    case 'employeeType':
-    case 'createdDateTime':
-    case 'signInSessionsValidFromDateTime':
-      v = u[name];
-      break;
-    case 'deletedDateTime':
-      v = deletedDateTime;
-      break;
-    case 'passwordProfile':
-      v = null;
-      break;
-    case 'userType':
-      v = u.extra.userType ?? 'Member';
-      break;
-    default:
-      v = u.extra[name];
-  }
-  if (v === undefined) v = (USER_PROPERTIES[name] ?? '').startsWith('Collection(') ? [] : null;
-  return v;
-}
-
-/** Every non-navigation property of the user. */
-export function userView(u: FakeUser, deletedDateTime: string | null = null): Record<string, unknown> {
-  return Object.fromEntries(USER_SELECTABLE.map((name) => [name, userValue(u, name, deletedDateTime)]));
-}
-
-/** `signInActivity` needs AuditLog.Read.All and a premium tenant (P1 or P2; the fake knows only P2). */
-function checkSignInActivity(call: GraphCall): void {
-  if (!call.roles.has('AuditLog.Read.All')) throw insufficientPrivileges();
-  if (!call.tenant.settings.p2) {
-    throw new GraphFault(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license");
-  }
-}
-
-/** Fills a selected `signInActivity` from the tenant's sign-in log. */
-function withSignInActivity(call: GraphCall, u: FakeUser, view: Record<string, unknown>): Record<string, unknown> {
-  if (!('signInActivity' in view)) return view;
-  const mine = call.tenant.signIns.filter((x) => x.userId === u.id).sort((a, b) => (a.createdDateTime < b.createdDateTime ? -1 : 1));
-  const last = mine.at(-1);
-  const lastOk = mine.filter((x) => x.errorCode === 0).at(-1);
-  view.signInActivity = last
-    ? {
-        lastSignInDateTime: last.createdDateTime,
-        lastSignInRequestId: last.id,
-        lastNonInteractiveSignInDateTime: null,
-        lastNonInteractiveSignInRequestId: null,
-        lastSuccessfulSignInDateTime: lastOk?.createdDateTime ?? null,
-        lastSuccessfulSignInRequestId: lastOk?.id ?? null,
-      }
-    : null;
-  return view;
-}
-
-function project(view: Record<string, unknown>, select: readonly string[] | null): Record<string, unknown> {
-  const names = select ?? USER_DEFAULT_SELECT;
-  return Object.fromEntries(names.map((n) => [n, view[n]]));
-}
-
-function selectContext(base: string, select: readonly string[] | null, entity: boolean): string {
-  const sel = select ? `(${select.join(',')})` : '';
-  return context(`${base}${sel}${entity ? '/$entity' : ''}`);
-}
-
-function advanced(call: GraphCall): boolean {
-  return (call.headers.get('consistencylevel') ?? '').toLowerCase() === 'eventual';
-}
-
-/** 3 of 4 character classes, 8 to 256 characters (Entra's cloud password policy). */
-export function passwordIsStrong(p: string): boolean {
-  if (p.length < 8 || p.length > 256) return false;
-  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].filter((r) => r.test(p)).length;
-  return classes >= 3;
-}
-
-const UPN_LOCAL = /^[A-Za-z0-9'.\-_!#^~]{1,64}$/;
-
-function checkUpn(call: GraphCall, upn: unknown, selfId: string | null): string {
-  const invalid = badRequest('Property userPrincipalName is invalid.');
-  if (typeof upn !== 'string') throw invalid;
-  const at = upn.lastIndexOf('@');
-  if (at <= 0) throw invalid;
-  const local = upn.slice(0, at);
-  if (!UPN_LOCAL.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) throw invalid;
-  if (!call.tenant.verifiedDomain(upn)) throw invalid;
-  const other = [...call.tenant.users.values()].find(
-    (u) => u.userPrincipalName.toLowerCase() === upn.toLowerCase() && u.id !== selfId,
-  );
-  if (other) {
-    const message = 'Another object with the same value for property userPrincipalName already exists.';
-    throw new GraphFault(400, 'Request_BadRequest', message, {
-      details: [{ code: 'ObjectConflict', message, target: 'userPrincipalName' }],
-    });
-  }
-  return upn;
-}
-
-function checkComplexParts(body: Record<string, unknown>): void {
-  const pp = body.passwordProfile;
-  if (pp !== undefined && pp !== null) {
-    if (typeof pp !== 'object' || Array.isArray(pp)) {
-      throw badRequest(`Cannot convert the literal '${JSON.stringify(pp)}' to the expected type 'graph.passwordProfile'.`);
-    }
-    checkProperties(pp as Record<string, unknown>, PASSWORD_PROFILE_PROPERTIES, 'microsoft.graph.passwordProfile');
-  }
-  const ext = body.onPremisesExtensionAttributes;
-  if (ext !== undefined && ext !== null) {
-    if (typeof ext !== 'object' || Array.isArray(ext)) {
-      throw badRequest(`Cannot convert the literal '${JSON.stringify(ext)}' to the expected type 'graph.onPremisesExtensionAttributes'.`);
-    }
-    checkProperties(
-      ext as Record<string, unknown>,
-      ON_PREMISES_EXTENSION_ATTRIBUTES_PROPERTIES,
-      'microsoft.graph.onPremisesExtensionAttributes',
-    );
-  }
-}
-
-function invalidValue(prop: string): GraphFault {
-  return badRequest(`Invalid value specified for property '${prop}' of resource 'User'.`);
-}
-
-/** Graph's words for a required property left out or empty (per Microsoft, microsoftgraph/MSGraph-SDK-Code-Generator#244). */
-function requiredValue(prop: string): GraphFault {
-  return badRequest(`Property ${prop} value is required but is empty or missing.`);
-}
-
-function checkMailNickname(v: unknown): void {
-  if (typeof v !== 'string' || v.length < 1 || v.length > 64 || /[\s@()\\[\]";:<>,]/.test(v)) throw invalidValue('mailNickname');
-}
 
 function applyExtra(u: FakeUser, body: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(body)) {
@@ -356,12 +165,6 @@ function createUser(call: GraphCall): GraphAnswer {
   };
 }
 
-/** An app without a privileged role may not make sensitive changes to a user who holds an admin role. */
-function guardSensitive(call: GraphCall, user: FakeUser): void {
-  if (call.tenant.settings.appHasPrivilegedRole) return;
-  if (call.tenant.rolesOf(user.id).length > 0) throw insufficientPrivileges();
-}
-
 function updateUser(call: GraphCall, key: string): GraphAnswer {
   const user = visibleUser(call, key);
   const body = bodyObject(call);
@@ -416,66 +219,36 @@ function countUsers(call: GraphCall): GraphAnswer {
   return { status: 200, text: String(call.tenant.users.size) };
 }
 
-function listDeleted(call: GraphCall): GraphAnswer {
-  const select = parseSelect(call.query, [...USER_SELECTABLE], 'microsoft.graph.user');
-  const top = parseTop(call.query);
-  const filterText = call.query.get('$filter');
-  const filter = filterText
-    ? checkFilter(parseFilter(filterText), { resource: 'User', properties: USER_FILTERABLE, advanced: advanced(call) })
-    : null;
-  let views = [...call.tenant.deletedItems.values()].map((u) => userView(u, u.deletedDateTime));
-  if (filter) views = views.filter((v) => evalFilter(filter, (p) => v[p]));
-  views.sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
-  const { page, nextLink } = pageOf(views, (v) => String(v.id), call.url, top);
-  const body: Record<string, unknown> = { '@odata.context': context('directory/deletedItems/microsoft.graph.user') };
-  if (nextLink) body['@odata.nextLink'] = nextLink;
-  body.value = page.map((v) => project(v, select ?? [...USER_DEFAULT_SELECT, 'deletedDateTime']));
-  return { status: 200, body };
-}
-
-function getDeleted(call: GraphCall, id: string): GraphAnswer {
-  const u = call.tenant.deletedItems.get(id);
-  if (!u) throw notFound(id);
-  return {
-    status: 200,
-    body: {
-      '@odata.context': context('directory/deletedItems/$entity'),
-      '@odata.type': '#microsoft.graph.user',
-      ...project(userView(u, u.deletedDateTime), [...USER_DEFAULT_SELECT, 'deletedDateTime']),
-    },
-  };
-}
-
-function purgeDeleted(call: GraphCall, id: string): GraphAnswer {
-  if (!call.tenant.deletedItems.delete(id)) throw notFound(id);
-  return { status: 204 };
-}
-
-function restoreDeleted(call: GraphCall, id: string): GraphAnswer {
-  const u = call.tenant.deletedItems.get(id);
-  if (!u) throw notFound(id);
-  if (call.tenant.findUser(u.userPrincipalName)) {
-    const message = 'Another object with the same value for property userPrincipalName already exists.';
-    throw new GraphFault(400, 'Request_BadRequest', message, {
-      details: [{ code: 'ObjectConflict', message, target: 'userPrincipalName' }],
-    });
-  }
-  call.tenant.deletedItems.delete(id);
-  const { deletedDateTime: _d, ...user } = u;
-  call.tenant.users.set(user.id, user);
-  return {
-    status: 200,
-    body: { '@odata.context': context('directoryObjects/$entity'), '@odata.type': '#microsoft.graph.user', ...project(userView(user), null) },
-  };
-}
-
 export const userRoutes: Route[] = [
   { method: 'GET', pattern: '/users', permissions: USER_READ, handle: (c) => listUsers(c) },
   { method: 'GET', pattern: '/users/$count', permissions: USER_READ, handle: (c) => countUsers(c) },
-  { method: 'POST', pattern: '/users', permissions: USER_WRITE, audit: { activity: 'Add user', category: 'UserManagement', operationType: 'Add', target: { answerId: true } }, handle: (c) => createUser(c) },
+  {
+    method: 'POST',
+    pattern: '/users',
+    permissions: USER_WRITE,
+    audit: { activity: 'Add user', category: 'UserManagement', operationType: 'Add', target: { answerId: true } },
+    handle: (c) => createUser(c),
+  },
   { method: 'GET', pattern: '/users/:id', permissions: USER_READ, handle: (c, p) => getUser(c, p.id as string) },
-  { method: 'PATCH', pattern: '/users/:id', permissions: USER_WRITE, audit: { activity: (c) => (c.body as Record<string, unknown> | undefined)?.passwordProfile ? 'Reset user password' : 'Update user', category: 'UserManagement', operationType: 'Update', target: { param: 'id' } }, handle: (c, p) => updateUser(c, p.id as string) },
-  { method: 'DELETE', pattern: '/users/:id', permissions: USER_WRITE, audit: { activity: 'Delete user', category: 'UserManagement', operationType: 'Delete', target: { param: 'id' } }, handle: (c, p) => deleteUser(c, p.id as string) },
+  {
+    method: 'PATCH',
+    pattern: '/users/:id',
+    permissions: USER_WRITE,
+    audit: {
+      activity: (c) => ((c.body as Record<string, unknown> | undefined)?.passwordProfile ? 'Reset user password' : 'Update user'),
+      category: 'UserManagement',
+      operationType: 'Update',
+      target: { param: 'id' },
+    },
+    handle: (c, p) => updateUser(c, p.id as string),
+  },
+  {
+    method: 'DELETE',
+    pattern: '/users/:id',
+    permissions: USER_WRITE,
+    audit: { activity: 'Delete user', category: 'UserManagement', operationType: 'Delete', target: { param: 'id' } },
+    handle: (c, p) => deleteUser(c, p.id as string),
+  },
   {
     method: 'POST',
     pattern: '/users/:id/revokeSignInSessions',
@@ -483,15 +256,4 @@ export const userRoutes: Route[] = [
     audit: { activity: 'Invalidate all refresh tokens for user', category: 'UserManagement', operationType: 'Update', target: { param: 'id' } },
     handle: (c, p) => revokeSessions(c, p.id as string),
   },
-  { method: 'GET', pattern: '/directory/deletedItems/microsoft.graph.user', permissions: DELETED_READ, handle: (c) => listDeleted(c) },
-  { method: 'GET', pattern: '/directory/deletedItems/:id', permissions: DELETED_READ, handle: (c, p) => getDeleted(c, p.id as string) },
-  { method: 'DELETE', pattern: '/directory/deletedItems/:id', permissions: DELETED_WRITE, audit: { activity: 'Hard Delete user', category: 'UserManagement', operationType: 'Delete', target: { param: 'id' } }, handle: (c, p) => purgeDeleted(c, p.id as string) },
-  {
-    method: 'POST',
-    pattern: '/directory/deletedItems/:id/restore',
-    permissions: DELETED_WRITE,
-    audit: { activity: 'Restore user', category: 'UserManagement', operationType: 'Update', target: { param: 'id' } },
-    handle: (c, p) => restoreDeleted(c, p.id as string),
-  },
 ];
-
