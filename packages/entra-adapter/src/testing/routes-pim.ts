@@ -13,7 +13,7 @@ const PIM_READ = [
 ];
 const PIM_WRITE = ['RoleAssignmentSchedule.ReadWrite.Directory', 'RoleManagement.ReadWrite.Directory'];
 
-const REQUEST_PROPERTIES: Record<string, string> = {
+export const REQUEST_PROPERTIES: Record<string, string> = {
   id: 'Edm.String',
   approvalId: 'Edm.String',
   completedDateTime: 'Edm.DateTimeOffset',

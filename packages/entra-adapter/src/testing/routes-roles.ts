@@ -23,7 +23,7 @@ export const ROLE_READ = [
 ];
 export const ROLE_WRITE = ['RoleManagement.ReadWrite.Directory'];
 
-const ASSIGNMENT_PROPERTIES: Record<string, string> = {
+export const ASSIGNMENT_PROPERTIES: Record<string, string> = {
   id: 'Edm.String',
   appScopeId: 'Edm.String',
   condition: 'Edm.String',

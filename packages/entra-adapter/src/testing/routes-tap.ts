@@ -5,7 +5,7 @@ import type { FakeTemporaryAccessPass } from './types.js';
 const TAP_READ = ['UserAuthMethod-TAP.Read.All', 'UserAuthMethod-TAP.ReadWrite.All', 'UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All'];
 const TAP_WRITE = ['UserAuthMethod-TAP.ReadWrite.All', 'UserAuthenticationMethod.ReadWrite.All'];
 
-const TAP_PROPERTIES: Record<string, string> = {
+export const TAP_PROPERTIES: Record<string, string> = {
   id: 'Edm.String',
   createdDateTime: 'Edm.DateTimeOffset',
   isUsable: 'Edm.Boolean',

@@ -5,6 +5,9 @@ import {
   PASSWORD_PROFILE_PROPERTIES,
   USER_PROPERTIES,
 } from '../../src/testing/schema.js';
+import { REQUEST_PROPERTIES } from '../../src/testing/routes-pim.js';
+import { ASSIGNMENT_PROPERTIES } from '../../src/testing/routes-roles.js';
+import { TAP_PROPERTIES } from '../../src/testing/routes-tap.js';
 import { propertiesOf } from './csdl.js';
 import { newUserBody, tenantWith, useFake } from './support.js';
 
@@ -24,6 +27,9 @@ describe('the fake against the v1.0 CSDL', () => {
     expect(USER_PROPERTIES).toEqual(flat('user'));
     expect(PASSWORD_PROFILE_PROPERTIES).toEqual(flat('passwordProfile'));
     expect(ON_PREMISES_EXTENSION_ATTRIBUTES_PROPERTIES).toEqual(flat('onPremisesExtensionAttributes'));
+    expect(ASSIGNMENT_PROPERTIES).toEqual(flat('unifiedRoleAssignment'));
+    expect(REQUEST_PROPERTIES).toEqual(flat('unifiedRoleAssignmentScheduleRequest'));
+    expect(TAP_PROPERTIES).toEqual(flat('temporaryAccessPassAuthenticationMethod'));
   });
 
   it('every property the fake returns exists on its type', async () => {
