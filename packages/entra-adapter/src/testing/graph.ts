@@ -256,6 +256,9 @@ export async function handleGraphRequest(state: FakeState, request: Request): Pr
   let body: unknown = undefined;
   if (text.trim() !== '') {
     try {
+      // Graph reads a body only as JSON: without `Content-Type: application/json` (fetch sends text/plain
+      // for a string body) the payload is unreadable.
+      if (!/json/i.test(request.headers.get('content-type') ?? '')) throw new Error('not JSON');
       body = JSON.parse(text);
     } catch {
       const ex = faultAnswer(

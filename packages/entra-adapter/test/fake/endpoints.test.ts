@@ -46,7 +46,7 @@ describe('single-object reads answer the entity with its @odata.context', () => 
     expect(r.headers.get('retry-after')).toBe('4');
   });
 
-  it('invalid JSON is a 400 BadRequest', async () => {
+  it('invalid JSON, or a body without a JSON Content-Type, is a 400 BadRequest', async () => {
     const { tenant } = tenantWith(fake);
     const res = await fetch('https://graph.microsoft.com/v1.0/users', {
       method: 'POST',
@@ -55,6 +55,13 @@ describe('single-object reads answer the entity with its @odata.context', () => 
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BadRequest');
+    const noType = await fetch('https://graph.microsoft.com/v1.0/users', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fake.issueToken(tenant.tenantId)}` },
+      body: JSON.stringify(newUserBody(tenant, 'untyped')),
+    });
+    expect(noType.status).toBe(400);
+    expect(tenant.users.size).toBe(0);
   });
 });
 
