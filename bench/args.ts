@@ -35,7 +35,7 @@ export const USAGE = `npm run bench -- [options]
   --throughput-store K   store of the throughput runs (default memory)
   --seconds N            length of each throughput run (default 15; quick 4)
   --workers N            lifecycles in flight in the throughput runs (default 100)
-  --throttle R/W         the fake's per-tenant budget: R calls per W ms (default 10/5000)
+  --throttle R/W         the fake's per-tenant budget: R calls per W ms (default 5/5000)
   --live N               live grants in the memory-store memory child (default 10000; quick 1000)
   --pglite-live N        live grants in the PGlite and server memory children (default 200; not in --quick)
   --closed N             closed grants for claimDue on the PostgreSQL server (default 1000000; quick 20000)
@@ -60,7 +60,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   const quick = has('quick');
   const stores = value('stores')?.split(',').map((s) => s.trim()) ?? null;
   for (const s of stores ?? []) if (!['memory', 'pglite', 'postgres'].includes(s)) throw new Error(`unknown store ${s}`);
-  const [requests, windowMs] = (value('throttle') ?? '10/5000').split('/').map(Number);
+  const [requests, windowMs] = (value('throttle') ?? '5/5000').split('/').map(Number);
   if (!(requests! > 0 && windowMs! > 0)) throw new Error('--throttle needs R/W, e.g. 20/10000');
   const skip = new Set((value('skip') ?? '').split(',').filter(Boolean)) as BenchArgs['skip'];
   return {

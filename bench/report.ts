@@ -133,7 +133,7 @@ export function buildReport(input: ReportInput) {
     cpuMsPerLifecycle: noLatency ? round(noLatency.cpuMsPerLifecycle) : unthrottled ? round(unthrottled.cpuMsPerLifecycle) : null,
     lostGrants: input.throughput.length ? lostGrants : null,
     fakeCpuMsPerGraphCall: input.fakeCost ? round(input.fakeCost.cpuMsPerCall) : null,
-    otherTenantAccessWhileThrottledMs: input.isolation ? round(input.isolation.otherTenantAccessMs) : null,
+    otherTenantAccessWhileThrottledMs: input.isolation ? round(input.isolation.adapterWaits.otherTenantAccessMs) : null,
     claimDueP99Ms: claimHead ? round(claimHead.p99Ms) : null,
     claimDueBackend: claimHead ? `${claimHead.backend} (${claimHead.closed} closed, ${claimHead.live} live)` : null,
     rssIdleMb: memStore?.idle.rssMb ?? null,
@@ -160,9 +160,7 @@ export function buildReport(input: ReportInput) {
       closeP99Ms: r(t.closeP99Ms),
     })),
     claimDue: claims.map((c) => ({ ...c, p50Ms: round(c.p50Ms), p99Ms: round(c.p99Ms) })),
-    isolation: input.isolation
-      ? { ...input.isolation, otherTenantAccessMs: round(input.isolation.otherTenantAccessMs), throttledAccessMs: round(input.isolation.throttledAccessMs) }
-      : null,
+    isolation: input.isolation,
     storeBenchSeconds: input.claimDue ? round(input.claimDue.storeBenchSeconds) : null,
     memory: input.memory,
     errors: input.errors,
@@ -244,9 +242,13 @@ export function printTable(rep: Report, out: (line: string) => void): void {
     out('');
   }
   if (rep.isolation) {
-    out(
-      `tenant isolation: a grant in tenant B took ${rep.isolation.otherTenantAccessMs} ms to access while a grant in tenant A ` +
-        `waited out a ${rep.isolation.retryAfterSeconds} s Retry-After (A took ${rep.isolation.throttledAccessMs} ms)`,
+    const { adapterWaits: a } = rep.isolation;
+    table(
+      [
+        [`tenant isolation: A throttled (Retry-After ${a.retryAfterSeconds} s)`, 'B access ms', 'A access ms'],
+        ['adapter waits out Retry-After (default)', round(a.otherTenantAccessMs), round(a.throttledAccessMs)],
+      ],
+      out,
     );
     out('');
   }

@@ -15,7 +15,7 @@ import {
   type JitEventType,
   type Store,
 } from '@jitadmin/core';
-import { entraDirectory } from '@jitadmin/entra-adapter';
+import { entraDirectory, type EntraDirectoryOptions } from '@jitadmin/entra-adapter';
 import { createFakeEntra, setupFakeEntraServer, type FakeEntra } from '@jitadmin/entra-adapter/testing';
 import { JumpClock } from './clock.js';
 
@@ -143,6 +143,8 @@ export interface WorldOptions {
   /** Whether the rule needs one approval. */
   approval: boolean;
   options?: Partial<JitAdminOptions>;
+  /** Extra options of the Entra adapter (retry settings, say). */
+  adapter?: Partial<EntraDirectoryOptions>;
   /** Core's clock (default: a jumpable wall clock). */
   clock?: JumpClock;
 }
@@ -177,7 +179,7 @@ export async function createBenchWorld(o: WorldOptions): Promise<BenchWorld> {
   const clock = o.clock ?? new JumpClock();
   const recorder = new CallRecorder();
   const watch = new EventWatch();
-  const directory = entraDirectory({ clientId: CLIENT_ID, credential: { clientSecret: CLIENT_SECRET }, fetch: recorder.fetch });
+  const directory = entraDirectory({ ...o.adapter, clientId: CLIENT_ID, credential: { clientSecret: CLIENT_SECRET }, fetch: recorder.fetch });
   const jit = createJitAdmin({
     store: o.store,
     directory,
