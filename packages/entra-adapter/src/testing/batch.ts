@@ -95,7 +95,7 @@ export function batchRoute(
     } else if (it.body !== undefined && !Object.keys(it.headers).some((h) => h.toLowerCase() === 'content-type')) {
       ex = subError(400, 'BadRequest', 'Write request id : ' + it.id + ' does not contain Content-Type header or body.', subRequestId, subClientId, now);
     } else {
-      const url = new URL(`${GRAPH_BASE}${it.url.startsWith('/') ? '' : '/'}${it.url}`);
+      const url = new URL(absolute(it.url));
       const headers = new Headers(it.headers);
       ex = execute(state, { method: it.method, url, headers, body: it.body, clientRequestId: subClientId }, identity, {
         requestId: subRequestId,
@@ -106,8 +106,8 @@ export function batchRoute(
     state.requests.push({
       at: new Date(state.now()).toISOString(),
       method: it.method,
-      url: `${GRAPH_BASE}${it.url.startsWith('/') ? '' : '/'}${it.url}`,
-      path: new URL(`${GRAPH_BASE}${it.url.startsWith('/') ? '' : '/'}${it.url}`).pathname.replace(/^\/v1\.0/, ''),
+      url: absolute(it.url),
+      path: new URL(absolute(it.url)).pathname.replace(/^\/v1\.0/, ''),
       tenantId: identity.tenant.tenantId,
       status: ex.status,
       batchId: ids.requestId,
@@ -125,6 +125,15 @@ export function batchRoute(
     headers: { 'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8' },
     body: { responses },
   };
+}
+
+/**
+ * A sub-request's URL made absolute. Relative to the version (`/users`, `users`), or with it (`/v1.0/users`,
+ * which is how @microsoft/microsoft-graph-client's BatchRequestContent writes them).
+ */
+function absolute(url: string): string {
+  const rel = (url.startsWith('/') ? url : `/${url}`).replace(/^\/v1\.0(?=\/|$|\?)/i, '');
+  return `${GRAPH_BASE}${rel}`;
 }
 
 function subError(status: number, code: string, message: string, requestId: string, clientRequestId: string, now: number): Executed {

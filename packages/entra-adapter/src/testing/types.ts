@@ -242,7 +242,7 @@ export interface FakeControls {
    */
   replicationHidesFromQueries: boolean;
   tokenFault(tenantId: string, fault: FakeTokenFault | null): void;
-  /** Removes throttles, faults and token faults; sets latency and replication delay back to 0. */
+  /** Removes throttles, faults and token faults; latency and replication delay back to 0, replicationHidesFromQueries off. */
   clear(): void;
 }
 

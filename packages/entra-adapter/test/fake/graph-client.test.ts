@@ -1,4 +1,4 @@
-import { Client, GraphError, PageIterator } from '@microsoft/microsoft-graph-client';
+import { BatchRequestContent, BatchResponseContent, Client, GraphError, PageIterator } from '@microsoft/microsoft-graph-client';
 import { describe, expect, it } from 'vitest';
 import { accessToken, newUserBody, tenantWith, useFake } from './support.js';
 
@@ -31,5 +31,25 @@ describe('@microsoft/microsoft-graph-client against the fake', () => {
     expect(err).toMatchObject({ statusCode: 404, code: 'Request_ResourceNotFound' });
     expect((err as GraphError).requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect((err as GraphError).date).toBeInstanceOf(Date);
+  });
+
+  it("the SDK's BatchRequestContent / BatchResponseContent read the fake's $batch answers", async () => {
+    const { tenant } = tenantWith(fake);
+    const client = await clientFor(tenant.tenantId);
+    const user = tenant.addUser({ userPrincipalName: `batch@${tenant.domain}` });
+    const batch = new BatchRequestContent([
+      { id: '1', request: new Request(`https://graph.microsoft.com/v1.0/users/${user.id}`, { method: 'GET' }) },
+      {
+        id: '2',
+        request: new Request('https://graph.microsoft.com/v1.0/users/00000000-0000-4000-8000-0000000000bb', { method: 'GET' }),
+        dependsOn: ['1'],
+      },
+    ]);
+    const raw = await client.api('/$batch').post(await batch.getContent());
+    const responses = new BatchResponseContent(raw);
+    const one = responses.getResponseById('1');
+    expect(one.status).toBe(200);
+    expect(((await one.json()) as { id: string }).id).toBe(user.id);
+    expect(responses.getResponseById('2').status).toBe(404);
   });
 });
