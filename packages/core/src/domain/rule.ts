@@ -14,38 +14,39 @@ export type ExpirationAction = z.infer<typeof ExpirationAction>;
 
 export const MAX_DURATION_MINUTES = 7 * 24 * 60;
 
-/** Who may ask for which roles on which customers, for how long, and what it takes. */
-export const EntitlementRule = z
-  .object({
-    providerId: Id,
-    id: Id,
-    name: Text(200).min(1),
-    enabled: z.boolean().default(true),
-    subjects: z.object({
-      technicianIds: z.array(Id).max(1000).default([]),
-      /** IdP group names or ids. */
-      groups: z.array(z.string().min(1).max(256)).max(200).default([]),
-    }),
-    /** `'all'` or the customer ids this rule covers. */
-    customers: z.union([z.literal('all'), z.array(Id).min(1).max(10000)]),
-    /** Entra role template ids. */
-    roles: z.array(Guid).min(1).max(50),
-    defaultDurationMinutes: z.number().int().min(5).max(MAX_DURATION_MINUTES),
-    maxDurationMinutes: z.number().int().min(5).max(MAX_DURATION_MINUTES),
-    approval: z.object({
+/** What an admin writes in a rule: everything but who owns it and when it was made. */
+export const RuleTerms = z.object({
+  name: Text(200).min(1),
+  enabled: z.boolean().default(true),
+  subjects: z.object({
+    technicianIds: z.array(Id).max(1000).default([]),
+    /** IdP group names or ids. */
+    groups: z.array(z.string().min(1).max(256)).max(200).default([]),
+  }),
+  /** `'all'` or the customer ids this rule covers. */
+  customers: z.union([z.literal('all'), z.array(Id).min(1).max(10000)]),
+  /** Entra role template ids. */
+  roles: z.array(Guid).min(1).max(50),
+  defaultDurationMinutes: z.number().int().min(5).max(MAX_DURATION_MINUTES),
+  maxDurationMinutes: z.number().int().min(5).max(MAX_DURATION_MINUTES),
+  approval: z
+    .object({
       /** 0: no approval. N: N distinct approvers from `approvers`, never the requester. */
-      required: z.number().int().min(0).max(10),
+      required: z.number().int().min(0).max(10).default(0),
       approvers: z.array(Id).max(200).default([]),
       /** How long a request may wait for approval before it expires. */
       requestWindowMinutes: z.number().int().min(1).max(MAX_DURATION_MINUTES).default(24 * 60),
-    }),
-    requireJustification: z.boolean().default(false),
-    requireTicket: z.boolean().default(false),
-    credential: CredentialKind.default('password'),
-    accountModel: AccountModel.default('ephemeral'),
-    expirationAction: ExpirationAction.default('delete'),
-    createdAt: Instant,
-  })
+    })
+    .default({ required: 0, approvers: [], requestWindowMinutes: 24 * 60 }),
+  requireJustification: z.boolean().default(false),
+  requireTicket: z.boolean().default(false),
+  credential: CredentialKind.default('password'),
+  accountModel: AccountModel.default('ephemeral'),
+  expirationAction: ExpirationAction.default('delete'),
+});
+
+/** Who may ask for which roles on which customers, for how long, and what it takes. */
+export const EntitlementRule = RuleTerms.extend({ providerId: Id, id: Id, createdAt: Instant })
   .superRefine((rule, ctx) => {
     if (rule.defaultDurationMinutes > rule.maxDurationMinutes) {
       ctx.addIssue({ code: 'custom', path: ['defaultDurationMinutes'], message: 'must not exceed maxDurationMinutes' });

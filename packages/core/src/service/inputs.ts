@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Guid, Id, Instant, Text } from '../domain/common.js';
 import { AppRole, Branding } from '../domain/provider.js';
-import { AccountModel, CredentialKind, ExpirationAction, MAX_DURATION_MINUTES } from '../domain/rule.js';
+import { MAX_DURATION_MINUTES, RuleTerms } from '../domain/rule.js';
 import { GrantState } from '../domain/grant.js';
 
 /** What a technician sends to ask for access. */
@@ -61,31 +61,7 @@ export type CustomerInput = z.input<typeof CustomerInput>;
 export const ConnectInput = z.object({ tenantId: Guid });
 export type ConnectInput = z.input<typeof ConnectInput>;
 
-export const RuleInput = z.object({
-  id: Id.optional(),
-  name: Text(200).min(1),
-  enabled: z.boolean().default(true),
-  subjects: z.object({
-    technicianIds: z.array(Id).max(1000).default([]),
-    groups: z.array(z.string().min(1).max(256)).max(200).default([]),
-  }),
-  customers: z.union([z.literal('all'), z.array(Id).min(1).max(10000)]),
-  roles: z.array(Guid).min(1).max(50),
-  defaultDurationMinutes: z.number().int().min(5).max(MAX_DURATION_MINUTES),
-  maxDurationMinutes: z.number().int().min(5).max(MAX_DURATION_MINUTES),
-  approval: z
-    .object({
-      required: z.number().int().min(0).max(10).default(0),
-      approvers: z.array(Id).max(200).default([]),
-      requestWindowMinutes: z.number().int().min(1).max(MAX_DURATION_MINUTES).default(24 * 60),
-    })
-    .default({ required: 0, approvers: [], requestWindowMinutes: 24 * 60 }),
-  requireJustification: z.boolean().default(false),
-  requireTicket: z.boolean().default(false),
-  credential: CredentialKind.default('password'),
-  accountModel: AccountModel.default('ephemeral'),
-  expirationAction: ExpirationAction.default('delete'),
-});
+export const RuleInput = RuleTerms.extend({ id: Id.optional() });
 export type RuleInput = z.input<typeof RuleInput>;
 
 export const AuditQueryInput = z.object({
