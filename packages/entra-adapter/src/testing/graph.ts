@@ -1,5 +1,8 @@
+/**
+ * The fake Graph's request pipeline: latency, injected faults, authentication, throttling, routing, the
+ * permission check and the route, then Graph's response envelope and headers.
+ */
 import { HttpResponse } from 'msw';
-import { GRAPH_BASE } from './constants.js';
 import { batchRoute } from './batch.js';
 import { matchRoute, requirePermission, type GraphAnswer, type GraphCall, type Route } from './graph-call.js';
 import { GraphFault, errorEnvelope, graphDate } from './graph-error.js';
@@ -10,8 +13,8 @@ import { directoryRoutes } from './routes-directory.js';
 import { pimRoutes } from './routes-pim.js';
 import { roleRoutes } from './routes-roles.js';
 import { tapRoutes } from './routes-tap.js';
-import { userRoutes } from './routes-users.js';
 import { deletedItemRoutes } from './routes-deleted-items.js';
+import { userRoutes } from './routes-users.js';
 import type { FakeState } from './state.js';
 import type { TenantState } from './tenant.js';
 
@@ -279,4 +282,3 @@ export async function handleGraphRequest(state: FakeState, request: Request): Pr
   return toResponse(ex, ids);
 }
 
-export { GRAPH_BASE, JSON_TYPE };

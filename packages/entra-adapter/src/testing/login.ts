@@ -1,3 +1,7 @@
+/**
+ * The fake login endpoints (`login.microsoftonline.com`): client-credentials tokens, OpenID metadata, MSAL's
+ * instance discovery and admin consent, with Entra's AADSTS errors.
+ */
 import { HttpResponse } from 'msw';
 import { LOGIN_ORIGIN } from './constants.js';
 import { decodeJwt, signToken } from './jwt.js';
