@@ -36,6 +36,8 @@ describe('chaos run, small seed set', () => {
       // Every grant ended; most expired or were revoked after being active.
       expect((report.states.closed ?? 0) + (report.states.denied ?? 0) + (report.states.cancelled ?? 0) + (report.states.expired_unapproved ?? 0)).toBe(GRANTS);
       expect(report.endReasons.expired ?? 0).toBeGreaterThan(GRANTS / 2);
+      // Expiry lag stays within a few leases of dead processes and throttling waits (clock ms).
+      expect(report.maxExpiryLagMs).toBeLessThanOrEqual(10 * 60_000);
     } finally {
       await store.close();
     }
