@@ -244,7 +244,8 @@ export async function handleGraphRequest(state: FakeState, request: Request): Pr
     return HttpResponse.error();
   }
   const ids = { requestId, clientRequestId };
-  if (fault) {
+  const lost = fault?.kind === 'lostAnswer';
+  if (fault && !lost) {
     const ex = faultAnswer(faultFromInjection(fault), { ...ids, now: state.now() });
     log(ex.status, peeked);
     return toResponse(ex, ids);
@@ -274,11 +275,12 @@ export async function handleGraphRequest(state: FakeState, request: Request): Pr
   }
   if (path === '/$batch' && method === 'POST') {
     const ex = batchRoute(state, identity, body, { requestId, clientRequestId });
-    log(ex.status, identity.tenant.tenantId);
-    return toResponse(ex, ids);
+    log(lost ? 0 : ex.status, identity.tenant.tenantId);
+    return lost ? HttpResponse.error() : toResponse(ex, ids);
   }
   const ex = execute(state, { method, url, headers: request.headers, body, clientRequestId }, identity, { requestId, inBatch: false });
-  log(ex.status, identity.tenant.tenantId);
-  return toResponse(ex, ids);
+  // A lost answer: Graph did the work, the client never hears of it.
+  log(lost ? 0 : ex.status, identity.tenant.tenantId);
+  return lost ? HttpResponse.error() : toResponse(ex, ids);
 }
 

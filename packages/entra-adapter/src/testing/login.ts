@@ -177,7 +177,7 @@ export async function handleToken(state: FakeState, request: Request, segment: s
     return HttpResponse.error();
   }
   const answer = (): Response => {
-    if (injected) {
+    if (injected?.kind === 'status') {
       // `code` may name an AADSTS number; the default 90033 is Entra's "transient error, try again".
       const status = injected.status ?? 503;
       const code = Number(String(injected.code ?? '').replace(/^AADSTS/i, '')) || 90033;
@@ -235,6 +235,10 @@ export async function handleToken(state: FakeState, request: Request, segment: s
     );
   };
   const res = answer();
+  if (injected?.kind === 'lostAnswer') {
+    logLogin(state, request, tenant?.tenantId ?? null, 0, correlationId);
+    return HttpResponse.error();
+  }
   logLogin(state, request, tenant?.tenantId ?? null, res.status, correlationId);
   return res;
 }

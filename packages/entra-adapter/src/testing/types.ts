@@ -210,8 +210,12 @@ export interface FakeFault {
   path?: RegExp | string;
   /** How many matching calls fail (default: every one until `clear()`). */
   times?: number;
-  /** `timeout` never answers (until the client aborts); `reset` is a network error. Both only outside `$batch`. */
-  kind: 'status' | 'timeout' | 'reset';
+  /**
+   * `timeout` never answers (until the client aborts); `reset` is a network error before the call is handled;
+   * `lostAnswer` handles the call (the change happens) and then fails with a network error, as when a
+   * connection drops after Graph did the work. All but `status` apply only outside `$batch`.
+   */
+  kind: 'status' | 'timeout' | 'reset' | 'lostAnswer';
   status?: number;
   code?: string;
   message?: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeEntra } from '@jitadmin/entra-adapter/testing';
-import { GRAPH, expectGraphError, tenantWith, useFake } from './support.js';
+import { GRAPH, expectGraphError, newUserBody, tenantWith, useFake } from './support.js';
 
 const { fake, clock } = useFake();
 
@@ -74,6 +74,21 @@ describe('controls', () => {
     aborter.abort();
     await expect(pending).rejects.toThrow();
     expect((await graph('GET', '/organization')).status).toBe(200);
+  });
+
+  it("inject: 'lostAnswer' does the work and then drops the connection, so a retry meets what the first call made", async () => {
+    const { tenant, graph } = tenantWith(fake);
+    await graph('GET', '/organization');
+    const token = fake.issueToken(tenant.tenantId);
+    fake.controls.inject({ method: 'POST', path: '/users', kind: 'lostAnswer', times: 1 });
+    const body = JSON.stringify(newUserBody(tenant, 'lost'));
+    const post = () =>
+      fetch(`${GRAPH}/users`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    await expect(post()).rejects.toThrow();
+    expect(tenant.findUser(`lost@${tenant.domain}`)).toBeDefined();
+    const retry = await post();
+    expect(retry.status).toBe(400);
+    expect(fake.requests.filter((r) => r.path === '/users' && r.method === 'POST').map((r) => r.status).slice(-2)).toEqual([0, 400]);
   });
 
   it('latencyMs delays every call by at least that much', async () => {
