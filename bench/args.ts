@@ -34,7 +34,7 @@ export const USAGE = `npm run bench -- [options]
   --stores a,b           memory,pglite,postgres (default: all; postgres when reachable)
   --throughput-store K   store of the throughput runs (default memory)
   --seconds N            length of each throughput run (default 15; quick 4)
-  --workers N            lifecycles in flight in the throughput runs (default 100)
+  --workers N            lifecycles in flight in the throughput runs (default 100; quick 30)
   --throttle R/W         the fake's per-tenant budget: R calls per W ms (default 5/5000)
   --live N               live grants in the memory-store memory child (default 10000; quick 1000)
   --pglite-live N        live grants in the PGlite and server memory children (default 200; not in --quick)
@@ -72,7 +72,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     stores: stores as StoreKind[] | null,
     throughputStore: (value('throughput-store') ?? 'memory') as StoreKind,
     throughputSeconds: num('seconds', quick ? 4 : 15),
-    workers: Math.max(1, num('workers', 100)),
+    workers: Math.max(1, num('workers', quick ? 30 : 100)),
     customers: 100,
     throttle: { requests: requests!, windowMs: windowMs! },
     liveGrants: num('live', quick ? 1000 : 10_000),
