@@ -29,7 +29,7 @@ export interface JitAdminOptions {
   reconcileGraceMs: number;
   /** Delete for good (not only to the recycle bin) at the end. */
   permanentDelete: boolean;
-  /** Lifetime of a Temporary Access Pass; default: the grant's window, between 10 minutes and 8 hours. */
+  /** Lifetime of a Temporary Access Pass; default: the grant's window, between 60 minutes and 8 hours (Entra's default policy range). */
   tapLifetimeMinutes: number | null;
   /** Sign-in link for a revealed credential. */
   portalUrl: (userPrincipalName: string, tenantId: string) => string;

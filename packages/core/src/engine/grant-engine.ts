@@ -1,4 +1,5 @@
 import { ConflictError, DirectoryError, ForbiddenError, JitError, isJitError, wrapAdapterError } from '../errors.js';
+import type { Connection } from '../domain/customer.js';
 import type { Grant, GrantStep } from '../domain/grant.js';
 import type { TenantRef } from '../ports/directory.js';
 import type { StoreTx } from '../ports/store.js';
@@ -11,6 +12,11 @@ import { transition } from './transitions.js';
 const ACTOR = 'system:scheduler';
 /** Steps one claim may run back to back before handing the grant back to the queue. */
 const MAX_STEPS_PER_CLAIM = 24;
+
+/** What one claim's run reads once and reuses across its steps. */
+interface RunScope {
+  tenants: Map<string, Connection | null>;
+}
 
 export const secretContext = (grant: Pick<Grant, 'providerId' | 'id'>, name: string): string =>
   `grant:${grant.providerId}:${grant.id}:${name}`;
@@ -26,10 +32,11 @@ export class GrantEngine {
   /** Works on a claimed grant until nothing more is due now, then hands it back (lease released). */
   async run(claimed: Grant): Promise<void> {
     let grant: Grant | null = claimed;
+    const scope: RunScope = { tenants: new Map() };
     for (let i = 0; grant && i < MAX_STEPS_PER_CLAIM; i++) {
       const current: Grant = grant;
       try {
-        grant = await this.advance(current);
+        grant = await this.advance(current, scope);
       } catch (error) {
         grant = await this.onStepFailed(current, error);
       }
@@ -37,7 +44,7 @@ export class GrantEngine {
     if (grant) await this.park(grant, this.ctx.nowIso());
   }
 
-  private async advance(g: Grant): Promise<Grant | null> {
+  private async advance(g: Grant, scope: RunScope): Promise<Grant | null> {
     const now = this.ctx.clock.now();
     switch (g.state) {
       case 'requested':
@@ -53,9 +60,9 @@ export class GrantEngine {
       }
       case 'approved':
         if (g.startAt && now < Date.parse(g.startAt)) return this.park(g, g.startAt);
-        return this.start(g);
+        return this.start(g, scope);
       case 'provisioning':
-        return this.provisionStep(g);
+        return this.provisionStep(g, scope);
       case 'active':
         if (g.expiresAt && now < Date.parse(g.expiresAt)) return this.park(g, g.expiresAt);
         return this.write(g, {
@@ -65,7 +72,7 @@ export class GrantEngine {
         });
       case 'deprovisioning':
       case 'needs_attention':
-        return this.deprovisionStep(g);
+        return this.deprovisionStep(g, scope);
       default:
         return g.dueAt === null && g.lease === null ? null : this.park(g, null);
     }
@@ -73,12 +80,12 @@ export class GrantEngine {
 
   // ---- provisioning ----------------------------------------------------------------------------------
 
-  private async start(g: Grant): Promise<Grant | null> {
+  private async start(g: Grant, scope: RunScope): Promise<Grant | null> {
     const now = this.ctx.clock.now();
     const expiresAt = new Date(now + g.durationMinutes * 60_000).toISOString();
     let tenant: TenantRef;
     try {
-      tenant = await this.tenantOf(g);
+      tenant = await this.tenantOf(g, scope);
     } catch (error) {
       const provisioning = await this.write(g, {
         grant: { ...g, state: transition(g.state, 'start'), step: 'ensure_account', expiresAt },
@@ -113,8 +120,8 @@ export class GrantEngine {
       : ephemeralUpn(g.id, tenant.defaultDomain);
   }
 
-  private async provisionStep(g: Grant): Promise<Grant | null> {
-    const tenant = await this.tenantOf(g);
+  private async provisionStep(g: Grant, scope: RunScope): Promise<Grant | null> {
+    const tenant = await this.tenantOf(g, scope);
     if (!g.account || g.account.objectId === null || g.step === 'ensure_account') return this.ensureAccount(g, tenant);
     return this.grantAccess(g, tenant);
   }
@@ -155,17 +162,16 @@ export class GrantEngine {
         await directory.enableAccount(tenant, objectId, password);
       }
     }
-    return this.write(base, {
-      grant: {
-        ...base,
-        step: 'grant_access',
-        attempts: 0,
-        lastError: null,
-        account: { ...base.account!, objectId, userPrincipalName: upn },
-      },
-      audit: [{ action: 'grant.step', details: { step: 'grant_access', objectId } }],
-      ...(g.policy.accountModel === 'perTechnician' ? { alsoInTx: (tx) => this.recordKeptAccount(tx, g, objectId, upn) } : {}),
-    });
+    // Straight on to the roles and the pass, without a write in between: the account's id is recorded with
+    // the result. A crash in between re-runs this step, which finds the account by its derived UPN.
+    const withAccount: Grant = { ...base, step: 'grant_access', account: { ...base.account!, objectId, userPrincipalName: upn } };
+    const kept = g.policy.accountModel === 'perTechnician';
+    try {
+      return await this.grantAccess(withAccount, tenant, kept ? (tx) => this.recordKeptAccount(tx, g, objectId, upn) : undefined);
+    } catch (error) {
+      // Record what is known (the account's id, the next step) with the failure, so the retry starts there.
+      return this.onStepFailed(base, error, withAccount);
+    }
   }
 
   private async recordKeptAccount(tx: StoreTx, g: Grant, objectId: string, userPrincipalName: string): Promise<void> {
@@ -190,13 +196,13 @@ export class GrantEngine {
     return objectId;
   }
 
-  private async grantAccess(g: Grant, tenant: TenantRef): Promise<Grant | null> {
+  private async grantAccess(g: Grant, tenant: TenantRef, alsoInTx?: GrantChange['alsoInTx']): Promise<Grant | null> {
     const { directory, secretBox, options } = this.ctx;
     const account = g.account!;
     const objectId = account.objectId!;
     const wantsTap = g.policy.credential !== 'password';
     const justification = `jitadmin grant ${g.id}${g.ticket ? ` (ticket ${g.ticket})` : ''}`.slice(0, 500);
-    const lifetime = options.tapLifetimeMinutes ?? Math.min(480, Math.max(10, g.durationMinutes));
+    const lifetime = options.tapLifetimeMinutes ?? Math.min(480, Math.max(60, g.durationMinutes));
 
     // Roles and the pass are independent: one round trip for all of them.
     const roleCalls = g.roles.map((roleId) =>
@@ -226,6 +232,7 @@ export class GrantEngine {
     await this.write(g, {
       grant: next,
       ...(putSecrets ? { putSecrets } : {}),
+      ...(alsoInTx ? { alsoInTx } : {}),
       audit: [
         {
           action: 'grant.active',
@@ -246,10 +253,10 @@ export class GrantEngine {
 
   // ---- deprovisioning --------------------------------------------------------------------------------
 
-  private async deprovisionStep(g: Grant): Promise<Grant | null> {
+  private async deprovisionStep(g: Grant, scope: RunScope): Promise<Grant | null> {
     if (!g.account) return this.close(g);
     const { directory } = this.ctx;
-    const tenant = await this.tenantOf(g, true);
+    const tenant = await this.tenantOf(g, scope, true);
     let objectId = g.account.objectId;
     if (!objectId) {
       // A crash between "created" and "recorded" leaves the id unknown; the UPN is derived, so look it up.
@@ -352,9 +359,14 @@ export class GrantEngine {
 
   // ---- shared ----------------------------------------------------------------------------------------
 
-  private async tenantOf(g: Grant, allowBroken = false): Promise<TenantRef> {
-    const customer = await this.ctx.store.getCustomer(g.providerId, g.customerId);
-    const connection = customer?.connection;
+  /** The grant's tenant; read once per claim (every step of one run needs it). */
+  private async tenantOf(g: Grant, scope: RunScope, allowBroken = false): Promise<TenantRef> {
+    const key = `${g.providerId}\n${g.customerId}`;
+    let connection = scope.tenants.get(key);
+    if (connection === undefined) {
+      connection = (await this.ctx.store.getCustomer(g.providerId, g.customerId))?.connection ?? null;
+      scope.tenants.set(key, connection);
+    }
     if (!connection || (connection.status !== 'connected' && !(allowBroken && connection.status === 'broken'))) {
       throw new ForbiddenError('CUSTOMER_NOT_CONNECTED', `Customer ${g.customerId} has no connected Entra ID tenant`);
     }

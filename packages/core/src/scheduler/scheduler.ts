@@ -1,3 +1,4 @@
+import type { Grant } from '../domain/grant.js';
 import type { Context } from '../engine/context.js';
 import type { GrantEngine } from '../engine/grant-engine.js';
 import type { ReconcileReport } from '../service/types.js';
@@ -23,6 +24,7 @@ export class Scheduler {
   private wake: AbortController = new AbortController();
   private pass: Promise<number> | null = null;
   private lastReconcile = 0;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly ctx: Context,
@@ -47,6 +49,7 @@ export class Scheduler {
     this.running = false;
     this.wake.abort();
     await this.loop;
+    await Promise.all(this.inFlight);
     this.loop = null;
   }
 
@@ -55,10 +58,14 @@ export class Scheduler {
     this.wake.abort();
   }
 
-  /** One pass: claims due grants, runs them (bounded concurrency), returns how many were claimed. */
+  /** One pass: claims due grants, runs them, and waits for them; returns how many were claimed. */
   runOnce(): Promise<number> {
     // One pass at a time per scheduler: a poke during a pass is picked up by the next one.
-    const pass = (this.pass ?? Promise.resolve(0)).then(() => this.claimAndRun());
+    const pass = (this.pass ?? Promise.resolve(0)).then(async () => {
+      const claimed = await this.claimAndStart();
+      await Promise.all(this.inFlight);
+      return claimed;
+    });
     this.pass = pass.catch(() => 0);
     return pass;
   }
@@ -74,33 +81,43 @@ export class Scheduler {
     return total;
   }
 
-  private async claimAndRun(): Promise<number> {
-    const { store, clock, options, logger } = this.ctx;
+  /**
+   * Claims as many due grants as there are free slots and starts each as its own task. A grant that waits
+   * (a Retry-After, a slow tenant) holds one slot, never the others: each finished task frees its slot and
+   * wakes the loop.
+   */
+  private async claimAndStart(): Promise<number> {
+    const { store, clock, options } = this.ctx;
+    const free = options.concurrency - this.inFlight.size;
+    if (free <= 0) return 0;
     const now = clock.now();
-    const claimed = await store.claimDue(now, options.claimBatch, options.leaseMs, options.workerId);
+    const claimed = await store.claimDue(now, Math.min(free, options.claimBatch), options.leaseMs, options.workerId);
     this.stats.passes++;
-    let next = 0;
-    const worker = async () => {
-      while (next < claimed.length) {
-        const grant = claimed[next++]!;
-        const lag = grant.dueAt ? Math.max(0, now - Date.parse(grant.dueAt)) : 0;
-        this.stats.lastLagMs = lag;
-        this.stats.maxLagMs = Math.max(this.stats.maxLagMs, lag);
-        try {
-          await this.engine.run(grant);
-          this.stats.stepsRun++;
-        } catch (error) {
-          this.stats.failures++;
-          // The lease lapses and another pass retries the grant.
-          logger.error(
-            { grantId: grant.id, providerId: grant.providerId, code: (error as { code?: string }).code ?? 'UNKNOWN' },
-            'scheduler could not run a grant',
-          );
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, claimed.length) }, worker));
+    for (const grant of claimed) {
+      const task: Promise<void> = this.runGrant(grant, now).finally(() => {
+        this.inFlight.delete(task);
+        this.poke();
+      });
+      this.inFlight.add(task);
+    }
     return claimed.length;
+  }
+
+  private async runGrant(grant: Grant, claimedAt: number): Promise<void> {
+    const lag = grant.dueAt ? Math.max(0, claimedAt - Date.parse(grant.dueAt)) : 0;
+    this.stats.lastLagMs = lag;
+    this.stats.maxLagMs = Math.max(this.stats.maxLagMs, lag);
+    try {
+      await this.engine.run(grant);
+      this.stats.stepsRun++;
+    } catch (error) {
+      this.stats.failures++;
+      // The lease lapses and another pass retries the grant.
+      this.ctx.logger.error(
+        { grantId: grant.id, providerId: grant.providerId, code: (error as { code?: string }).code ?? 'UNKNOWN' },
+        'scheduler could not run a grant',
+      );
+    }
   }
 
   private async runLoop(): Promise<void> {
@@ -108,7 +125,7 @@ export class Scheduler {
     while (this.running) {
       let claimed = 0;
       try {
-        claimed = await this.runOnce();
+        claimed = await this.claimAndStart();
         if (options.reconcileIntervalMs > 0 && clock.now() - this.lastReconcile >= options.reconcileIntervalMs) {
           this.lastReconcile = clock.now();
           await this.reconcile().catch((error: unknown) =>
@@ -119,16 +136,18 @@ export class Scheduler {
         logger.error({ code: (error as { code?: string }).code ?? 'UNKNOWN' }, 'scheduler pass failed');
       }
       if (!this.running) break;
-      if (claimed >= options.claimBatch) continue;
+      const slotsLeft = this.inFlight.size < options.concurrency;
+      if (claimed > 0 && slotsLeft) continue;
       let waitMs = options.sweepIntervalMs;
+      let due: number | null = null;
       try {
-        const due = await store.nextDueAt();
-        if (due !== null) waitMs = Math.min(waitMs, Math.max(0, due - clock.now()));
+        due = await store.nextDueAt();
+        if (due !== null && slotsLeft) waitMs = Math.min(waitMs, Math.max(0, due - clock.now()));
       } catch {
         // The store is down: sleep the sweep interval and try again.
       }
-      // Something due but not claimable (leased by another worker): poll gently rather than spin.
-      if (claimed === 0) waitMs = Math.max(waitMs, 50);
+      // Due but not claimable (leased by another worker): poll gently rather than spin.
+      if (claimed === 0 && due !== null && due <= clock.now()) waitMs = Math.max(waitMs, 50);
       if (options.reconcileIntervalMs > 0) {
         waitMs = Math.min(waitMs, Math.max(0, this.lastReconcile + options.reconcileIntervalMs - clock.now()));
       }

@@ -406,17 +406,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const max = Math.max(0, Math.trunc(limit));
       if (max === 0) return [];
       return transaction(async () => {
-        const due: Grant[] = [];
+        // Dates parsed once per grant, not per comparison: this runs on every scheduler pass.
+        const due: { at: number; grant: Grant }[] = [];
         for (const grant of data.grants.tracked.values()) {
-          if (grant.dueAt !== null && ms(grant.dueAt) <= now && (grant.lease === null || ms(grant.lease.until) <= now)) {
-            due.push(grant);
-          }
+          if (grant.dueAt === null) continue;
+          const at = ms(grant.dueAt);
+          if (at <= now && (grant.lease === null || ms(grant.lease.until) <= now)) due.push({ at, grant });
         }
-        due.sort(
-          (a, b) =>
-            ms(a.dueAt!) - ms(b.dueAt!) || compareText(a.providerId, b.providerId) || compareText(a.id, b.id),
-        );
-        const claimed = due.slice(0, max).map((g) => ({
+        due.sort((a, b) => a.at - b.at || compareText(a.grant.providerId, b.grant.providerId) || compareText(a.grant.id, b.grant.id));
+        const claimed = due.slice(0, max).map(({ grant: g }) => ({
           ...g,
           lease: { owner, until: ISO(now + leaseMs) },
           version: g.version + 1,
