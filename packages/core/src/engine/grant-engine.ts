@@ -162,16 +162,13 @@ export class GrantEngine {
         await directory.enableAccount(tenant, objectId, password);
       }
     }
-    // Straight on to the roles and the pass, without a write in between: the account's id is recorded with
-    // the result. A crash in between re-runs this step, which finds the account by its derived UPN.
-    const withAccount: Grant = { ...base, step: 'grant_access', account: { ...base.account!, objectId, userPrincipalName: upn } };
-    const kept = g.policy.accountModel === 'perTechnician';
-    try {
-      return await this.grantAccess(withAccount, tenant, kept ? (tx) => this.recordKeptAccount(tx, g, objectId, upn) : undefined);
-    } catch (error) {
-      // Record what is known (the account's id, the next step) with the failure, so the retry starts there.
-      return this.onStepFailed(base, error, withAccount);
-    }
+    // The account's id and the next step are recorded before the roles and the pass are asked for: each
+    // step is on record before its side effect runs.
+    return this.write(base, {
+      grant: { ...base, step: 'grant_access', attempts: 0, lastError: null, account: { ...base.account!, objectId, userPrincipalName: upn } },
+      audit: [{ action: 'grant.step', details: { step: 'grant_access', objectId } }],
+      ...(g.policy.accountModel === 'perTechnician' ? { alsoInTx: (tx) => this.recordKeptAccount(tx, g, objectId, upn) } : {}),
+    });
   }
 
   private async recordKeptAccount(tx: StoreTx, g: Grant, objectId: string, userPrincipalName: string): Promise<void> {
@@ -196,7 +193,7 @@ export class GrantEngine {
     return objectId;
   }
 
-  private async grantAccess(g: Grant, tenant: TenantRef, alsoInTx?: GrantChange['alsoInTx']): Promise<Grant | null> {
+  private async grantAccess(g: Grant, tenant: TenantRef): Promise<Grant | null> {
     const { directory, secretBox, options } = this.ctx;
     const account = g.account!;
     const objectId = account.objectId!;
@@ -232,7 +229,6 @@ export class GrantEngine {
     await this.write(g, {
       grant: next,
       ...(putSecrets ? { putSecrets } : {}),
-      ...(alsoInTx ? { alsoInTx } : {}),
       audit: [
         {
           action: 'grant.active',
