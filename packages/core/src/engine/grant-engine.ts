@@ -310,9 +310,13 @@ export class GrantEngine {
     }
   }
 
+  /**
+   * Records the next deprovisioning step. Failed attempts are kept until the grant closes: a loop back (a
+   * read-back that found roles, a refusal to disable) must still run out of retries, not go round for ever.
+   */
   private toStep(g: Grant, step: GrantStep, details: Record<string, string | string[]> = {}): Promise<Grant> {
     return this.write(g, {
-      grant: { ...g, step, attempts: 0, lastError: null },
+      grant: { ...g, step },
       audit: [{ action: 'grant.step', details: { step, ...details } }],
     });
   }
@@ -322,6 +326,15 @@ export class GrantEngine {
    * role), go back to removing roles, listing them afresh; a passing fault retries the same step.
    */
   private changeFailed(g: Grant, error: unknown): Promise<Grant | null> {
+    if (error instanceof JitError && error.code === 'PERMISSION_MISSING' && error.details.reason === 'privileged_target') {
+      // Entra refused because the account still holds an admin role (a removal that answered "not found" too
+      // early, a role added meanwhile): not a missing permission but work left to do, so retry at once-ish.
+      const again = new DirectoryError('TRANSIENT', 'The account still holds an admin role; removing roles again', {
+        cause: error,
+        details: { ...error.details },
+      });
+      return this.onStepFailed(g, again, { ...g, step: 'remove_roles' });
+    }
     const retryable = error instanceof JitError && error.retryable;
     return this.onStepFailed(g, error, retryable ? g : { ...g, step: 'remove_roles' });
   }

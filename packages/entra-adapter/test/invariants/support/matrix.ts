@@ -119,15 +119,11 @@ export interface MatrixCase {
 }
 
 /**
- * Cases that fail today, with the issue that explains them (see docs/reliability.md, "Known issues").
- * Privileged-target 403: the role removal answered 404 (treated as done) though the role stayed; disabling
- * then gets 403 because the account still holds an admin role, and the engine sends the grant to
- * needs_attention, retried only after attentionRetryMs: the admin role outlives expiry by 11 minutes.
+ * Cases that fail today, with the issue that explains them (see docs/reliability.md, "Known issues"). None
+ * now: the privileged-target 403 (a role removal answered 404 too early, so disabling is refused) used to
+ * send the grant to needs_attention for attentionRetryMs; the engine now goes back to removing roles.
  */
-const KNOWN_ISSUES: Record<string, string> = {
-  'remove role (direct) × replication-delay 404 × dies before the step is recorded': 'privileged-target 403 waits attentionRetryMs',
-  'remove role (direct) × replication-delay 404 × dies after recorded, before the call': 'privileged-target 403 waits attentionRetryMs',
-};
+const KNOWN_ISSUES: Record<string, string> = {};
 
 export function cases(phases: Phase[]): [string, MatrixCase][] {
   const out: [string, MatrixCase][] = [];
