@@ -150,17 +150,21 @@ export class ConflictError extends JitError {
   }
 }
 
-export type DirectoryErrorCode =
-  | 'DIRECTORY_NOT_FOUND'
-  | 'DIRECTORY_CONFLICT'
-  | 'THROTTLED'
-  | 'TRANSIENT'
-  | 'PERMISSION_MISSING'
-  | 'LICENSE_MISSING'
-  | 'TAP_POLICY_OFF'
-  | 'CONNECTION_BROKEN'
-  | 'DIRECTORY_REJECTED'
-  | 'ADAPTER_FAILED';
+/** The codes a `DirectoryError` may carry. */
+export const DIRECTORY_ERROR_CODES = [
+  'DIRECTORY_NOT_FOUND',
+  'DIRECTORY_CONFLICT',
+  'THROTTLED',
+  'TRANSIENT',
+  'PERMISSION_MISSING',
+  'LICENSE_MISSING',
+  'TAP_POLICY_OFF',
+  'CONNECTION_BROKEN',
+  'DIRECTORY_REJECTED',
+  'ADAPTER_FAILED',
+] as const satisfies readonly ErrorCode[];
+
+export type DirectoryErrorCode = (typeof DIRECTORY_ERROR_CODES)[number];
 
 /** A directory (Entra ID) call failed. Adapters translate their failures into this. */
 export class DirectoryError extends JitError {

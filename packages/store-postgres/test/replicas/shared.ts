@@ -5,7 +5,8 @@
  *
  * Relative imports to core's sources: the replicas run under plain `node --import tsx`, outside vitest.
  */
-import { DirectoryError, JitError, systemClock, type Clock, type DirectoryAdapter, type ErrorCode } from '../../../core/src/index.js';
+import { DIRECTORY_ERROR_CODES, DirectoryError, JitError, systemClock, type Clock, type DirectoryAdapter, type ErrorCode } from '../../../core/src/index.js';
+import { DIRECTORY_METHODS } from '../../../core/src/testing/directory/fake-faults.js';
 
 /** Logical time = origin + (wall time − origin) × speed, identical in every process given the same origin. */
 export function fastClock(originMs: number, speed: number): Clock {
@@ -15,23 +16,7 @@ export function fastClock(originMs: number, speed: number): Clock {
   };
 }
 
-export const DIRECTORY_METHOD_NAMES = [
-  'getTenantInfo',
-  'preflight',
-  'listRoleDefinitions',
-  'createAccount',
-  'findAccount',
-  'enableAccount',
-  'assignRole',
-  'createTemporaryAccessPass',
-  'listRoleAssignments',
-  'removeRoleAssignments',
-  'revokeSessions',
-  'disableAccount',
-  'deleteAccount',
-  'readAccount',
-  'listManagedAccounts',
-] as const;
+export const DIRECTORY_METHOD_NAMES = DIRECTORY_METHODS;
 
 export interface RpcError {
   code: ErrorCode;
@@ -39,18 +24,7 @@ export interface RpcError {
   retryAfterMs?: number;
 }
 
-const DIRECTORY_CODES = new Set<string>([
-  'DIRECTORY_NOT_FOUND',
-  'DIRECTORY_CONFLICT',
-  'THROTTLED',
-  'TRANSIENT',
-  'PERMISSION_MISSING',
-  'LICENSE_MISSING',
-  'TAP_POLICY_OFF',
-  'CONNECTION_BROKEN',
-  'DIRECTORY_REJECTED',
-  'ADAPTER_FAILED',
-]);
+const DIRECTORY_CODES = new Set<string>(DIRECTORY_ERROR_CODES);
 
 /** A DirectoryAdapter whose every call runs in the parent's fake directory. */
 export async function remoteDirectory(baseUrl: string): Promise<DirectoryAdapter> {
