@@ -5,6 +5,22 @@
  * @module
  */
 
+/** The codes a `DirectoryError` may carry. */
+export const DIRECTORY_ERROR_CODES = [
+  'DIRECTORY_NOT_FOUND',
+  'DIRECTORY_CONFLICT',
+  'THROTTLED',
+  'TRANSIENT',
+  'PERMISSION_MISSING',
+  'LICENSE_MISSING',
+  'TAP_POLICY_OFF',
+  'CONNECTION_BROKEN',
+  'DIRECTORY_REJECTED',
+  'ADAPTER_FAILED',
+] as const;
+
+export type DirectoryErrorCode = (typeof DIRECTORY_ERROR_CODES)[number];
+
 /** Every code any jitadmin error can carry. Adding one is a breaking change. */
 export const ERROR_CODES = [
   // Bad input
@@ -29,21 +45,11 @@ export const ERROR_CODES = [
   'INVALID_TRANSITION',
   'CREDENTIAL_UNAVAILABLE',
   'RATE_LIMITED',
-  // Directory (Entra ID) failures, translated by adapters
-  'DIRECTORY_NOT_FOUND',
-  'DIRECTORY_CONFLICT',
-  'THROTTLED',
-  'TRANSIENT',
-  'PERMISSION_MISSING',
-  'LICENSE_MISSING',
-  'TAP_POLICY_OFF',
-  'CONNECTION_BROKEN',
-  'DIRECTORY_REJECTED',
+  // Directory (Entra ID) failures, translated by adapters, and what an adapter threw untranslated
+  ...DIRECTORY_ERROR_CODES,
   // Store failures
   'STORE_UNAVAILABLE',
   'SCHEMA_TOO_NEW',
-  // Anything an adapter threw that it did not translate
-  'ADAPTER_FAILED',
   'INTERNAL',
 ] as const;
 
@@ -150,21 +156,7 @@ export class ConflictError extends JitError {
   }
 }
 
-/** The codes a `DirectoryError` may carry. */
-export const DIRECTORY_ERROR_CODES = [
-  'DIRECTORY_NOT_FOUND',
-  'DIRECTORY_CONFLICT',
-  'THROTTLED',
-  'TRANSIENT',
-  'PERMISSION_MISSING',
-  'LICENSE_MISSING',
-  'TAP_POLICY_OFF',
-  'CONNECTION_BROKEN',
-  'DIRECTORY_REJECTED',
-  'ADAPTER_FAILED',
-] as const satisfies readonly ErrorCode[];
 
-export type DirectoryErrorCode = (typeof DIRECTORY_ERROR_CODES)[number];
 
 /** A directory (Entra ID) call failed. Adapters translate their failures into this. */
 export class DirectoryError extends JitError {
