@@ -9,7 +9,8 @@
  *   `retryAfterMs`) or `TRANSIENT`. A Retry-After beyond the deadline gives up at once: the scheduler waits.
  * - timeouts and connection resets: the same budget, then `TRANSIENT`. Every call we send is idempotent or
  *   made so by its caller (a duplicate UPN or assignment is looked up), so resending is safe.
- * - 401: once, with a token fetched past MSAL's cache; a second 401 is `CONNECTION_BROKEN`.
+ * - 401: once, with a new token from the token endpoint; a second 401 is `CONNECTION_BROKEN` (and the
+ *   token provider forgets the refused token).
  * - 404 `Request_ResourceNotFound` on calls flagged `retryNotFound` (objects just created: Entra replicates
  *   for seconds, sometimes minutes) until `replicationDeadlineMs`.
  * Everything else comes back as a `GraphFailure` for the caller to handle or translate.
@@ -150,6 +151,8 @@ export class GraphHttp {
       }
 
       if (wait === undefined) {
+        // Graph refused even a freshly fetched token: do not hand it out again.
+        if (giveUp instanceof GraphFailure && giveUp.status === 401) this.o.tokens.invalidate(req.tenantId);
         if (giveUp instanceof GraphFailure && (giveUp.status === 401 || giveUp.status === 429 || giveUp.status >= 500)) {
           throw giveUp.toDirectoryError();
         }

@@ -34,7 +34,7 @@ export class TenantProbe {
   }
 
   async preflight(tenantId: string): Promise<TenantCapabilities> {
-    let roles: string[];
+    let roles: readonly string[];
     try {
       roles = (await this.tokens.get(tenantId)).roles;
     } catch (error) {

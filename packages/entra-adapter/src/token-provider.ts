@@ -1,8 +1,15 @@
 /**
  * App-only tokens for Microsoft Graph, one MSAL `ConfidentialClientApplication` per tenant authority
- * (client credentials of the multi-tenant jitadmin app, with a secret or a certificate). MSAL caches each
- * token until shortly before it expires; we add coalescing of concurrent requests, a forced refresh after a
- * 401, and translation of token-endpoint failures into `DirectoryError`s.
+ * (client credentials of the multi-tenant jitadmin app, with a secret or a certificate).
+ *
+ * Every Graph call asks for a token, so the provider keeps the last one per tenant (`{ token, roles,
+ * expiresAt }`, its `roles` claim decoded once) and hands it out without consulting MSAL until
+ * `expiresAt - margin` on the `now` clock: margin is MSAL's own refresh offset (5 minutes), or half the
+ * token's lifetime for a token that lives less than 10 minutes. Past that point, or when nothing is kept,
+ * MSAL is asked with `skipCache` (the memo is the cache; MSAL's would only hand back what the memo just
+ * dropped). Concurrent requests for a tenant share one acquisition. `forceRefresh` (Graph answered 401)
+ * drops the kept token at once and replaces it; a failed acquisition and `invalidate` drop it too, and a
+ * token fetched before a forced refresh or an invalidation is never kept.
  *
  * MSAL's HTTP goes through the same `fetch` as Graph calls (our `INetworkModule`), which gives one place for
  * timeouts and lets us see the status and `Retry-After` of a failed token request: MSAL itself only surfaces
@@ -23,11 +30,13 @@ export type EntraCredential =
   | { privateKeyPem: string; thumbprint: string }
   | { privateKeyPem: string; thumbprintSha256: string };
 
+/** Shared by every caller while it is kept, hence read-only (and frozen). */
 export interface AccessToken {
-  token: string;
+  readonly token: string;
   /** Application permissions in the token's `roles` claim. */
-  roles: string[];
-  expiresAt: number;
+  readonly roles: readonly string[];
+  /** When the token expires, on the provider's `now` clock. */
+  readonly expiresAt: number;
 }
 
 export interface TokenProviderOptions {
@@ -41,6 +50,30 @@ export interface TokenProviderOptions {
 }
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+/** MSAL's `tokenRenewalOffsetSeconds` (300 s): a kept token is renewed this long before it expires. */
+export const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
+/** Lifetime assumed when MSAL reports no expiry (never seen from Entra, which always sends `expires_in`). */
+const DEFAULT_LIFETIME_MS = 3_000_000;
+
+/** When a token acquired at `acquiredAt` and expiring at `expiresAt` stops being handed out. */
+export function refreshAtFor(acquiredAt: number, expiresAt: number): number {
+  const lifetime = expiresAt - acquiredAt;
+  return expiresAt - (lifetime >= 2 * TOKEN_REFRESH_MARGIN_MS ? TOKEN_REFRESH_MARGIN_MS : lifetime / 2);
+}
+
+interface KeptToken {
+  value: AccessToken;
+  /** `value`, already resolved: handing it out allocates nothing. */
+  promise: Promise<AccessToken>;
+  refreshAt: number;
+}
+
+interface TenantApp {
+  app: ConfidentialClientApplication;
+  wire: { last: WireOutcome | null };
+  /** Bumped by a forced refresh and by `invalidate`: acquisitions started before may not keep their token. */
+  generation: number;
+}
 
 /** What the last token request for a tenant saw on the wire (MSAL hides status and headers from us). */
 interface WireOutcome {
@@ -50,16 +83,29 @@ interface WireOutcome {
 }
 
 export class TokenProvider {
-  private readonly apps = new Map<string, { app: ConfidentialClientApplication; wire: { last: WireOutcome | null } }>();
+  private readonly apps = new Map<string, TenantApp>();
+  /** The token handed out per tenant until its `refreshAt`; at most one per tenant, expired ones swept on write. */
+  private readonly kept = new Map<string, KeptToken>();
   private readonly inFlight = new Map<string, Promise<AccessToken>>();
   /** Where MSAL blocks token requests after a 429/5xx, so we can say THROTTLED with the time left. */
   private readonly blockedUntil = new Map<string, number>();
 
   constructor(private readonly options: TokenProviderOptions) {}
 
-  /** A valid token for the tenant. `forceRefresh` skips MSAL's cache (after Graph answered 401). */
+  /**
+   * A valid token for the tenant: the kept one while it is fresh, else a new one. `forceRefresh` (after Graph
+   * answered 401) drops the kept token and fetches a new one from the token endpoint.
+   */
   get(tenantId: string, forceRefresh = false): Promise<AccessToken> {
-    const key = `${tenantId}|${forceRefresh ? 'fresh' : 'cached'}`;
+    if (!forceRefresh) {
+      const kept = this.kept.get(tenantId);
+      if (kept !== undefined && this.options.now() < kept.refreshAt) return kept.promise;
+    }
+    const freshKey = `${tenantId}|fresh`;
+    // A refresh in flight answers everyone: it will be newer than anything a plain request could get.
+    const refreshing = this.inFlight.get(freshKey);
+    if (refreshing) return refreshing;
+    const key = forceRefresh ? freshKey : `${tenantId}|cached`;
     const pending = this.inFlight.get(key);
     if (pending) return pending;
     const p = this.acquire(tenantId, forceRefresh).finally(() => this.inFlight.delete(key));
@@ -67,17 +113,50 @@ export class TokenProvider {
     return p;
   }
 
+  /**
+   * Forgets the tenant's kept token (Graph refused even a fresh one): the next `get` goes to the token
+   * endpoint, and a token already on its way is not kept.
+   */
+  invalidate(tenantId: string): void {
+    this.kept.delete(tenantId);
+    const entry = this.apps.get(tenantId);
+    if (entry) entry.generation++;
+  }
+
   private async acquire(tenantId: string, forceRefresh: boolean): Promise<AccessToken> {
     const entry = this.appFor(tenantId);
+    if (forceRefresh) {
+      // Graph refused the kept token: nobody gets it again, and a plain acquisition still running loses.
+      this.kept.delete(tenantId);
+      entry.generation++;
+    }
+    const generation = entry.generation;
     entry.wire.last = null;
+    const acquiredAt = this.options.now();
+    // MSAL stamps `expiresOn` on the real clock; the lifetime it implies is carried over to `now`'s clock.
+    const msalStarted = Date.now();
     try {
-      const result = await entry.app.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE], skipCache: forceRefresh });
+      const result = await entry.app.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE], skipCache: true });
       if (!result?.accessToken) throw new Error('token response without an access token');
-      const roles = rolesClaim(result.accessToken);
-      return { token: result.accessToken, roles, expiresAt: result.expiresOn?.getTime() ?? this.options.now() + 3_000_000 };
+      const lifetime = result.expiresOn ? result.expiresOn.getTime() - msalStarted : DEFAULT_LIFETIME_MS;
+      const value: AccessToken = Object.freeze({
+        token: result.accessToken,
+        roles: Object.freeze(rolesClaim(result.accessToken)),
+        expiresAt: acquiredAt + lifetime,
+      });
+      if (entry.generation === generation) this.keep(tenantId, value, acquiredAt);
+      return value;
     } catch (error) {
+      if (entry.generation === generation) this.kept.delete(tenantId);
       throw this.translate(tenantId, error, entry.wire.last);
     }
+  }
+
+  private keep(tenantId: string, value: AccessToken, acquiredAt: number): void {
+    const now = this.options.now();
+    for (const [id, kept] of this.kept) if (kept.value.expiresAt <= now) this.kept.delete(id);
+    for (const [id, until] of this.blockedUntil) if (until <= now) this.blockedUntil.delete(id);
+    this.kept.set(tenantId, { value, promise: Promise.resolve(value), refreshAt: refreshAtFor(acquiredAt, value.expiresAt) });
   }
 
   private translate(tenantId: string, error: unknown, wire: WireOutcome | null): DirectoryError {
@@ -151,7 +230,7 @@ export class TokenProvider {
         loggerOptions: { piiLoggingEnabled: false, loggerCallback: () => {} },
       },
     };
-    entry = { app: new ConfidentialClientApplication(config), wire };
+    entry = { app: new ConfidentialClientApplication(config), wire, generation: 0 };
     this.apps.set(tenantId, entry);
     return entry;
   }
