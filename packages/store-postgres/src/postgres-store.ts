@@ -185,7 +185,33 @@ function createReader(sql: Statements, q: () => Queryable): StoreReader {
   };
 }
 
-function createTx(sql: Statements, conn: Queryable, isOpen: () => boolean): StoreTx {
+/** The last chain head this process wrote or read, per provider: a guess the append checks, never trusted. */
+type HeadCache = Map<string, { seq: number; hash: string }>;
+/** Providers whose head we remember; beyond this the oldest are forgotten (a miss costs one round trip). */
+const HEAD_CACHE_MAX = 10_000;
+
+function rememberHead(heads: HeadCache, providerId: string, seq: number, hash: string): void {
+  heads.delete(providerId);
+  heads.set(providerId, { seq, hash });
+  if (heads.size > HEAD_CACHE_MAX) heads.delete(heads.keys().next().value!);
+}
+
+function auditParams(event: AuditEvent): unknown[] {
+  return [
+    event.providerId,
+    event.seq,
+    event.at,
+    event.actor,
+    event.action,
+    event.grantId,
+    event.customerId,
+    event.prevHash,
+    event.hash,
+    json(event),
+  ];
+}
+
+function createTx(sql: Statements, conn: Queryable, isOpen: () => boolean, heads: HeadCache): StoreTx {
   const q = (): Queryable => {
     if (!isOpen()) {
       throw new StoreError('INTERNAL', `${STORE_NAME}: this transaction has ended; use the store, or a new transaction`);
@@ -309,6 +335,14 @@ function createTx(sql: Statements, conn: Queryable, isOpen: () => boolean): Stor
 
     async appendAudit(draft) {
       const c = q();
+      const known = heads.get(draft.providerId);
+      if (known) {
+        const guess = chainAuditEvent(known.seq === 0 ? null : known, structuredClone(draft));
+        if ((await c.query(sql.appendAuditAtHead, auditParams(guess))).length > 0) {
+          rememberHead(heads, guess.providerId, guess.seq, guess.hash);
+          return guess;
+        }
+      }
       let [head] = await c.query<{ seq: number | string; hash: string }>(sql.lockHead, [draft.providerId]);
       if (head === undefined) {
         // The provider's first event: create its head row (a concurrent first appender waits on it), then lock it.
@@ -317,18 +351,8 @@ function createTx(sql: Statements, conn: Queryable, isOpen: () => boolean): Stor
       }
       const seq = Number(head?.seq ?? 0);
       const event = chainAuditEvent(seq === 0 ? null : { seq, hash: head!.hash }, structuredClone(draft));
-      await c.query(sql.appendAudit, [
-        event.providerId,
-        event.seq,
-        event.at,
-        event.actor,
-        event.action,
-        event.grantId,
-        event.customerId,
-        event.prevHash,
-        event.hash,
-        json(event),
-      ]);
+      await c.query(sql.appendAudit, auditParams(event));
+      rememberHead(heads, event.providerId, event.seq, event.hash);
       return event;
     },
   };
@@ -369,6 +393,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
   /** The transaction running in the current async context, if any (PGlite: store reads go through it). */
   const current = new AsyncLocalStorage<{ open: boolean; conn: Queryable }>();
   let closed = false;
+  const heads: HeadCache = new Map();
 
   const outside = (): Queryable => {
     if (closed) throw new StoreError('STORE_UNAVAILABLE', `${STORE_NAME}: the store is closed`);
@@ -389,7 +414,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
         return await driver.transaction(async (conn) => {
           const state = { open: true, conn };
           try {
-            return await current.run(state, () => fn(createTx(sql, conn, () => state.open)));
+            return await current.run(state, () => fn(createTx(sql, conn, () => state.open, heads)));
           } finally {
             state.open = false;
           }
@@ -431,8 +456,8 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     },
 
     async nextDueAt() {
-      const [row] = await outside().query<{ due: string | null }>(sql.nextDueAt);
-      return row?.due ? Date.parse(row.due) : null;
+      const [row] = await outside().query<{ due: number | string | null }>(sql.nextDueAt);
+      return row?.due === null || row?.due === undefined ? null : Math.round(Number(row.due));
     },
 
     async close() {

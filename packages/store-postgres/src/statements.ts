@@ -100,7 +100,14 @@ export function statements(schema: string) {
         data = g.data || jsonb_build_object('lease', jsonb_build_object('owner', $3::text, 'until', $5::text), 'version', g.version + 1)
       FROM due WHERE g.provider_id = due.provider_id AND g.id = due.id
       RETURNING g.data`,
-    nextDueAt: `SELECT data->>'dueAt' AS due FROM ${t.grants} WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1`,
+    /**
+     * When a claim could next take something: the earliest unleased due time (the due index, in order) or, for
+     * leased grants (the small `grants_leased` index), the later of due time and lease end. In epoch ms.
+     */
+    nextDueAt: `SELECT (extract(epoch FROM least(
+        (SELECT due_at FROM ${t.grants} WHERE due_at IS NOT NULL AND lease_until IS NULL ORDER BY due_at LIMIT 1),
+        (SELECT min(greatest(due_at, lease_until)) FROM ${t.grants} WHERE due_at IS NOT NULL AND lease_until IS NOT NULL)
+      )) * 1000)::float8 AS due`,
 
     getSecret: `SELECT sealed FROM ${t.secrets} WHERE provider_id = $1 AND grant_id = $2 AND name = $3`,
     putSecret: `INSERT INTO ${t.secrets} (provider_id, grant_id, name, sealed) VALUES ($1, $2, $3, $4)
@@ -122,6 +129,18 @@ export function statements(schema: string) {
         VALUES ($1, $2, $3::timestamptz, $4, $5, $6, $7, $8, $9, $10::jsonb)
       )
       UPDATE ${t.heads} SET seq = $2, hash = $9 WHERE provider_id = $1`,
+    /**
+     * The append when the head is known (the last this process wrote or read): moves the head only if it is
+     * still at $2 - 1 with hash $8, and inserts only then. That UPDATE takes the head's row lock, so it
+     * serialises with other appenders exactly like `lockHead`; no row back means the head moved: lock it, read
+     * it, and append after it. One round trip instead of two.
+     */
+    appendAuditAtHead: `WITH head AS (
+        UPDATE ${t.heads} SET seq = $2, hash = $9 WHERE provider_id = $1 AND seq = $2 - 1 AND hash = $8 RETURNING 1
+      )
+      INSERT INTO ${t.audit} (provider_id, seq, at, actor, action, grant_id, customer_id, prev_hash, hash, event)
+      SELECT $1, $2, $3::timestamptz, $4, $5, $6, $7, $8, $9, $10::jsonb WHERE EXISTS (SELECT 1 FROM head)
+      RETURNING 1 AS ok`,
     listAudit: `SELECT event FROM ${t.audit} WHERE provider_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
     listAuditByGrant: `SELECT event FROM ${t.audit} WHERE provider_id = $1 AND seq > $2 AND grant_id = $4 ORDER BY seq LIMIT $3`,
   };

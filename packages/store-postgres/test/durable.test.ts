@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { verifyChain } from '@jitadmin/core';
 import { makeAuditDraft, makeGrant, PROVIDER_A } from '@jitadmin/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { postgresStore } from '../src/index.js';
+import { migrations, postgresStore, SCHEMA_VERSION } from '../src/index.js';
 
 describe('postgres (PGlite on disk)', () => {
   let dir = '';
@@ -17,7 +17,7 @@ describe('postgres (PGlite on disk)', () => {
     dir = await mkdtemp(join(tmpdir(), 'jitadmin-pglite-'));
     const grant = makeGrant({ dueAt: '2026-01-01T00:05:00Z' });
     const first = await postgresStore({ db: new PGlite(dir) });
-    expect(first.migration.applied).toEqual([1]);
+    expect(first.migration.applied).toEqual(migrations.map((m) => m.version));
     await first.transaction(async (tx) => {
       await tx.insertGrant(grant);
       await tx.putSecret(PROVIDER_A, grant.id, 'password', 'sealed:abc');
@@ -27,7 +27,7 @@ describe('postgres (PGlite on disk)', () => {
 
     const again = await postgresStore({ db: new PGlite(dir) });
     try {
-      expect(again.migration).toMatchObject({ from: 1, applied: [] });
+      expect(again.migration).toMatchObject({ from: SCHEMA_VERSION, applied: [] });
       expect(await again.getGrant(PROVIDER_A, grant.id)).toEqual(grant);
       expect(await again.getSecret(PROVIDER_A, grant.id, 'password')).toBe('sealed:abc');
       expect(await again.nextDueAt()).toBe(Date.parse('2026-01-01T00:05:00Z'));

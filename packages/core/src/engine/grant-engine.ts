@@ -1,6 +1,7 @@
 import { ConflictError, DirectoryError, ForbiddenError, JitError, isJitError, wrapAdapterError } from '../errors.js';
 import type { Connection } from '../domain/customer.js';
 import type { Grant, GrantStep } from '../domain/grant.js';
+import type { Technician } from '../domain/provider.js';
 import type { TenantRef } from '../ports/directory.js';
 import type { StoreTx } from '../ports/store.js';
 import { retryDelayMs } from './backoff.js';
@@ -13,9 +14,19 @@ const ACTOR = 'system:scheduler';
 /** Steps one claim may run back to back before handing the grant back to the queue. */
 const MAX_STEPS_PER_CLAIM = 24;
 
-/** What one claim's run reads once and reuses across its steps. */
-interface RunScope {
+/** What one claim's run reads or makes once and reuses across its steps (memory only, never stored). */
+export interface RunScope {
   tenants: Map<string, Connection | null>;
+  /** The technician, read while the first step is written (only its display name is needed, for the account). */
+  technician?: Promise<Technician | null>;
+  /** The password this run generated and sealed, so the next step need not read it back and open it. */
+  password?: string;
+}
+
+/** The start of provisioning, ready to write: the change, and the password it seals (kept by the run). */
+export interface PreparedStart {
+  change: GrantChange;
+  password: string;
 }
 
 export const secretContext = (grant: Pick<Grant, 'providerId' | 'id'>, name: string): string =>
@@ -29,10 +40,16 @@ export const secretContext = (grant: Pick<Grant, 'providerId' | 'id'>, name: str
 export class GrantEngine {
   constructor(private readonly ctx: Context) {}
 
-  /** Works on a claimed grant until nothing more is due now, then hands it back (lease released). */
-  async run(claimed: Grant): Promise<void> {
+  newScope(): RunScope {
+    return { tenants: new Map() };
+  }
+
+  /**
+   * Works on a claimed grant until nothing more is due now, then hands it back (lease released). `scope` carries
+   * what the writer of the grant already read or made (see `prepareStart`).
+   */
+  async run(claimed: Grant, scope: RunScope = this.newScope()): Promise<void> {
     let grant: Grant | null = claimed;
-    const scope: RunScope = { tenants: new Map() };
     for (let i = 0; grant && i < MAX_STEPS_PER_CLAIM; i++) {
       const current: Grant = grant;
       try {
@@ -93,10 +110,37 @@ export class GrantEngine {
       });
       return this.onStepFailed(provisioning, error);
     }
+    const { change, password } = await this.startChange(g, tenant, scope);
+    const started = await this.write(g, change);
+    scope.password = password;
+    return started;
+  }
+
+  /**
+   * For a caller about to make an approved grant due now and run it in this process at once (the service's
+   * hand-off): the start of provisioning, to write in the same transaction as the approval, so the first Graph
+   * call follows that one write. Null when the grant cannot start now; then the run starts it as usual. After
+   * the write, set `scope.password` and run the grant with `scope`.
+   */
+  async prepareStart(g: Grant, scope: RunScope): Promise<PreparedStart | null> {
+    if (g.state !== 'approved' || (g.startAt && this.ctx.clock.now() < Date.parse(g.startAt))) return null;
+    try {
+      return await this.startChange(g, await this.tenantOf(g, scope), scope);
+    } catch {
+      return null;
+    }
+  }
+
+  private async startChange(g: Grant, tenant: TenantRef, scope: RunScope): Promise<PreparedStart> {
+    const expiresAt = new Date(this.ctx.clock.now() + g.durationMinutes * 60_000).toISOString();
     const upn = this.upnFor(g, tenant);
+    // Read alongside the write (another connection on a server), not after it on the critical path.
+    const technician = this.ctx.store.getTechnician(g.providerId, g.technicianId);
+    technician.catch(() => {}); // awaited (and its failure met) in ensureAccount
+    scope.technician = technician;
     const password = generatePassword();
     const sealed = await this.ctx.secretBox.seal(password, secretContext(g, 'password'));
-    return this.write(g, {
+    const change: GrantChange = {
       grant: {
         ...g,
         state: transition(g.state, 'start'),
@@ -107,8 +151,9 @@ export class GrantEngine {
         account: { objectId: null, userPrincipalName: upn, model: g.policy.accountModel, assignments: [], touched: true },
       },
       putSecrets: { password: sealed },
-      audit: [{ action: 'grant.provisioning_started', details: { expiresAt, userPrincipalName: upn, step: 'ensure_account' } }],
-    });
+      audit: [{ action: 'grant.provisioning_started', actor: ACTOR, details: { expiresAt, userPrincipalName: upn, step: 'ensure_account' } }],
+    };
+    return { change, password };
   }
 
   private upnFor(g: Grant, tenant: TenantRef): string {
@@ -122,21 +167,23 @@ export class GrantEngine {
 
   private async provisionStep(g: Grant, scope: RunScope): Promise<Grant | null> {
     const tenant = await this.tenantOf(g, scope);
-    if (!g.account || g.account.objectId === null || g.step === 'ensure_account') return this.ensureAccount(g, tenant);
+    if (!g.account || g.account.objectId === null || g.step === 'ensure_account') return this.ensureAccount(g, tenant, scope);
     return this.grantAccess(g, tenant);
   }
 
-  private async password(g: Grant): Promise<{ password: string; sealed: string | null }> {
+  private async password(g: Grant, scope: RunScope): Promise<{ password: string; sealed: string | null }> {
+    // Sealed and stored by this run's `start`, in the write that the grant we hold came from.
+    if (scope.password !== undefined) return { password: scope.password, sealed: null };
     const sealed = await this.ctx.store.getSecret(g.providerId, g.id, 'password');
     if (sealed) return { password: await this.ctx.secretBox.open(sealed, secretContext(g, 'password')), sealed: null };
     const password = generatePassword();
     return { password, sealed: await this.ctx.secretBox.seal(password, secretContext(g, 'password')) };
   }
 
-  private async ensureAccount(g: Grant, tenant: TenantRef): Promise<Grant | null> {
+  private async ensureAccount(g: Grant, tenant: TenantRef, scope: RunScope): Promise<Grant | null> {
     const { directory, store } = this.ctx;
     const upn = g.account?.userPrincipalName ?? this.upnFor(g, tenant);
-    const { password, sealed } = await this.password(g);
+    const { password, sealed } = await this.password(g, scope);
     let base = g;
     if (!g.account || sealed) {
       // The password the account will get must be on record before the call, so a retry gives the same one.
@@ -146,7 +193,7 @@ export class GrantEngine {
         audit: [{ action: 'grant.step', details: { step: 'ensure_account', userPrincipalName: upn } }],
       });
     }
-    const technician = await store.getTechnician(g.providerId, g.technicianId);
+    const technician = await (scope.technician ?? store.getTechnician(g.providerId, g.technicianId));
     const displayName = accountDisplayName(technician?.displayName ?? g.technicianId, g.ticket ?? g.justification);
 
     let objectId: string;

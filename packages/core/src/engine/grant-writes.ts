@@ -7,6 +7,8 @@ import type { Context } from './context.js';
 
 export interface AuditNote {
   action: string;
+  /** Who the event is by, when not the writer (the scheduler's start, written with an approval). */
+  actor?: string;
   details?: Record<string, AuditValue>;
 }
 
@@ -46,23 +48,28 @@ export async function writeGrant(ctx: Context, actor: string, before: Grant, cha
     }
     if (change.destroySecrets) await tx.deleteSecrets(next.providerId, next.id);
     if (change.alsoInTx) await change.alsoInTx(tx);
-    for (const note of change.audit) {
-      const details: Record<string, AuditValue> = {};
-      for (const [k, v] of Object.entries(note.details ?? {})) if (v !== undefined) details[k] = toAuditValue(v);
-      await tx.appendAudit({
-        providerId: next.providerId,
-        at,
-        actor,
-        action: note.action,
-        grantId: next.id,
-        customerId: next.customerId,
-        details,
-      });
-    }
+    await appendAuditNotes(tx, next, actor, at, change.audit);
     return next;
   });
   for (const event of change.events ?? []) ctx.emit(event);
   return stored;
+}
+
+/** Appends a grant's audit notes, in order, inside the caller's transaction. */
+export async function appendAuditNotes(tx: StoreTx, grant: Grant, actor: string, at: string, notes: readonly AuditNote[]): Promise<void> {
+  for (const note of notes) {
+    const details: Record<string, AuditValue> = {};
+    for (const [k, v] of Object.entries(note.details ?? {})) if (v !== undefined) details[k] = toAuditValue(v);
+    await tx.appendAudit({
+      providerId: grant.providerId,
+      at,
+      actor: note.actor ?? actor,
+      action: note.action,
+      grantId: grant.id,
+      customerId: grant.customerId,
+      details,
+    });
+  }
 }
 
 /** Event for a grant, with the fields every grant event carries. */

@@ -149,7 +149,13 @@ export interface Store extends StoreReader {
    */
   claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<Grant[]>;
 
-  /** The earliest `dueAt` (ms) of any grant, or null when nothing is due ever. For the scheduler's timer. */
+  /**
+   * The earliest instant (ms) at which `claimDue` could claim some grant, or null when nothing is due ever: the
+   * least, over grants with a `dueAt`, of `dueAt` or, for a grant leased until later, `lease.until` (a leased
+   * grant becomes claimable when its lease ends). For the scheduler's timer: a grant in flight, due now but
+   * leased, must not make the scheduler poll. SQL: the least of the earliest unleased `due_at` (the due index)
+   * and `min(greatest(due_at, lease_until))` over the leased rows (an index on the rows that hold a lease).
+   */
   nextDueAt(): Promise<number | null>;
 
   /** Releases connections. The store is unusable afterwards. */

@@ -1,7 +1,24 @@
 import type { Grant } from '../domain/grant.js';
 import type { Context } from '../engine/context.js';
-import type { GrantEngine } from '../engine/grant-engine.js';
+import type { GrantEngine, PreparedStart, RunScope } from '../engine/grant-engine.js';
 import type { ReconcileReport } from '../service/types.js';
+
+/**
+ * A slot in this process's scheduler for a grant that a caller is about to write as due now: the caller writes
+ * the grant with `lease` (in the same transaction as its change), then calls `start`, and the grant runs at once,
+ * without a claim or a wake-up in between. `cancel` gives the slot back when the write failed.
+ */
+export interface Reservation {
+  readonly lease: { owner: string; until: string };
+  /**
+   * For an approved grant: the start of provisioning, to write in the same transaction (then pass it to
+   * `start`). Null when the grant cannot start now.
+   */
+  prepareStart(grant: Grant): Promise<PreparedStart | null>;
+  /** Runs the grant as stored by the write that carried `lease` (and `prepared`, if it was written too). */
+  start(grant: Grant, prepared?: PreparedStart | null): void;
+  cancel(): void;
+}
 
 export interface SchedulerStats {
   passes: number;
@@ -25,6 +42,8 @@ export class Scheduler {
   private pass: Promise<number> | null = null;
   private lastReconcile = 0;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Slots promised to callers of `reserve` that have not started their grant yet. */
+  private reserved = 0;
 
   constructor(
     private readonly ctx: Context,
@@ -49,8 +68,39 @@ export class Scheduler {
     this.running = false;
     this.wake.abort();
     await this.loop;
-    await Promise.all(this.inFlight);
+    // A grant reserved before the stop may start while we wait: wait for it too.
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
     this.loop = null;
+  }
+
+  /**
+   * A slot to run a grant now, for a caller (approve, revoke) that is making it due: null when the loop is not
+   * running in this process or every slot is taken (then write the grant unleased and `poke()`).
+   */
+  reserve(): Reservation | null {
+    const { options, clock } = this.ctx;
+    if (!this.running || this.inFlight.size + this.reserved >= options.concurrency) return null;
+    this.reserved++;
+    let open = true;
+    const close = (): boolean => {
+      if (!open) return false;
+      open = false;
+      this.reserved--;
+      return true;
+    };
+    const scope = this.engine.newScope();
+    return {
+      lease: { owner: options.workerId, until: new Date(clock.now() + options.leaseMs).toISOString() },
+      prepareStart: (grant) => this.engine.prepareStart(grant, scope),
+      start: (grant, prepared) => {
+        if (!close()) return;
+        if (prepared) scope.password = prepared.password;
+        this.startTask(grant, clock.now(), scope);
+      },
+      cancel: () => {
+        close();
+      },
+    };
   }
 
   /** Wakes the loop now (new work was just made due). */
@@ -62,7 +112,7 @@ export class Scheduler {
   runOnce(): Promise<number> {
     // One pass at a time per scheduler: a poke during a pass is picked up by the next one.
     const pass = (this.pass ?? Promise.resolve(0)).then(async () => {
-      const claimed = await this.claimAndStart();
+      const { claimed } = await this.claimAndStart();
       await Promise.all(this.inFlight);
       return claimed;
     });
@@ -86,29 +136,32 @@ export class Scheduler {
    * (a Retry-After, a slow tenant) holds one slot, never the others: each finished task frees its slot and
    * wakes the loop.
    */
-  private async claimAndStart(): Promise<number> {
+  private async claimAndStart(): Promise<{ claimed: number; full: boolean }> {
     const { store, clock, options } = this.ctx;
-    const free = options.concurrency - this.inFlight.size;
-    if (free <= 0) return 0;
+    const free = options.concurrency - this.inFlight.size - this.reserved;
+    if (free <= 0) return { claimed: 0, full: false };
     const now = clock.now();
-    const claimed = await store.claimDue(now, Math.min(free, options.claimBatch), options.leaseMs, options.workerId);
+    const wanted = Math.min(free, options.claimBatch);
+    const claimed = await store.claimDue(now, wanted, options.leaseMs, options.workerId);
     this.stats.passes++;
-    for (const grant of claimed) {
-      const task: Promise<void> = this.runGrant(grant, now).finally(() => {
-        this.inFlight.delete(task);
-        this.poke();
-      });
-      this.inFlight.add(task);
-    }
-    return claimed.length;
+    for (const grant of claimed) this.startTask(grant, now);
+    return { claimed: claimed.length, full: claimed.length === wanted };
   }
 
-  private async runGrant(grant: Grant, claimedAt: number): Promise<void> {
+  private startTask(grant: Grant, claimedAt: number, scope?: RunScope): void {
+    const task: Promise<void> = this.runGrant(grant, claimedAt, scope).finally(() => {
+      this.inFlight.delete(task);
+      this.poke();
+    });
+    this.inFlight.add(task);
+  }
+
+  private async runGrant(grant: Grant, claimedAt: number, scope?: RunScope): Promise<void> {
     const lag = grant.dueAt ? Math.max(0, claimedAt - Date.parse(grant.dueAt)) : 0;
     this.stats.lastLagMs = lag;
     this.stats.maxLagMs = Math.max(this.stats.maxLagMs, lag);
     try {
-      await this.engine.run(grant);
+      await this.engine.run(grant, scope);
       this.stats.stepsRun++;
     } catch (error) {
       this.stats.failures++;
@@ -124,8 +177,9 @@ export class Scheduler {
     const { clock, store, options, logger } = this.ctx;
     while (this.running) {
       let claimed = 0;
+      let full = false;
       try {
-        claimed = await this.claimAndStart();
+        ({ claimed, full } = await this.claimAndStart());
         if (options.reconcileIntervalMs > 0 && clock.now() - this.lastReconcile >= options.reconcileIntervalMs) {
           this.lastReconcile = clock.now();
           await this.reconcile().catch((error: unknown) =>
@@ -136,8 +190,10 @@ export class Scheduler {
         logger.error({ code: (error as { code?: string }).code ?? 'UNKNOWN' }, 'scheduler pass failed');
       }
       if (!this.running) break;
-      const slotsLeft = this.inFlight.size < options.concurrency;
-      if (claimed > 0 && slotsLeft) continue;
+      const slotsLeft = this.inFlight.size + this.reserved < options.concurrency;
+      // A full batch: more may be due, claim again at once. A short one emptied what was due; asking again
+      // now would only compete with the grants just started (on PGlite, for its one connection).
+      if (full && slotsLeft) continue;
       let waitMs = options.sweepIntervalMs;
       let due: number | null = null;
       try {

@@ -62,7 +62,7 @@ export function createJitAdmin(config: CreateJitAdminConfig): JitAdmin {
   const reconciler = new Reconciler(ctx);
   const scheduler = new Scheduler(ctx, engine, () => reconciler.run());
   const setup = new SetupService(ctx);
-  const grants = new GrantService(ctx, () => scheduler.poke());
+  const grants = new GrantService(ctx, scheduler);
 
   return {
     scheduler,

@@ -3,11 +3,12 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError, isJitErr
 import type { Grant } from '../domain/grant.js';
 import type { Actor } from '../domain/provider.js';
 import type { Context } from '../engine/context.js';
-import { secretContext } from '../engine/grant-engine.js';
-import { actorLabel, grantEvent, writeGrant, type GrantChange } from '../engine/grant-writes.js';
+import { secretContext, type PreparedStart } from '../engine/grant-engine.js';
+import { actorLabel, appendAuditNotes, grantEvent, writeGrant, type GrantChange } from '../engine/grant-writes.js';
 import { transition } from '../engine/transitions.js';
 import { assertAllowed, entitlementsFor, evaluateRequest } from '../policy/entitlement.js';
 import type { GrantPage } from '../ports/store.js';
+import type { Reservation } from '../scheduler/scheduler.js';
 import { assertActor, checkId, hasRole, parseInput, requireAdmin, requirePerson } from './access.js';
 import { DecisionInput, ExtendInput, ListGrantsInput, RequestAccessInput, RevokeInput } from './inputs.js';
 import type { Entitlement, RevealedCredential } from './types.js';
@@ -17,12 +18,56 @@ const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3600_000;
 /** Concurrent writers retry a read-modify-write this many times before giving up with VERSION_CONFLICT. */
 const WRITE_RETRIES = 8;
 
+/** How the service hands work it made due to the scheduler of this process. */
+export interface WorkQueue {
+  /** A slot to run a grant at once, or null (no scheduler running here, or no free slot). */
+  reserve(): Reservation | null;
+  /** Wakes the scheduler to look for due work. */
+  poke(): void;
+}
+
 /** The grant lifecycle as people drive it: request, decide, extend, end, reveal. */
 export class GrantService {
   constructor(
     private readonly ctx: Context,
-    private readonly poke: () => void,
+    private readonly work: WorkQueue,
   ) {}
+
+  /**
+   * For a write that makes a grant due now (and no worker holds it): a slot in this process's scheduler, whose
+   * lease goes into the same write, so the grant runs straight after it rather than after a wake-up and a claim.
+   */
+  private reserveFor(before: Grant | null, next: Grant): Reservation | null {
+    const now = this.ctx.clock.now();
+    if (next.dueAt === null || Date.parse(next.dueAt) > now) return null;
+    if (before?.lease && Date.parse(before.lease.until) > now) return null;
+    return this.work.reserve();
+  }
+
+  /**
+   * With a reservation and an approved grant: the change with the start of provisioning folded in (one write for
+   * both transitions, each with its audit event) and what the run needs of it.
+   */
+  private async withStart(change: GrantChange, reservation: Reservation | null): Promise<{ change: GrantChange; prepared: PreparedStart | null }> {
+    const prepared = reservation && change.grant.state === 'approved' ? await reservation.prepareStart(change.grant) : null;
+    const lease = reservation ? { lease: reservation.lease } : {};
+    if (!prepared) return { change: { ...change, grant: { ...change.grant, ...lease } }, prepared: null };
+    return {
+      change: {
+        ...change,
+        grant: { ...prepared.change.grant, ...lease },
+        putSecrets: { ...change.putSecrets, ...prepared.change.putSecrets },
+        audit: [...change.audit, ...prepared.change.audit],
+      },
+      prepared,
+    };
+  }
+
+  /** After a write: start the grant on its reserved slot, or wake the scheduler if the due time moved. */
+  private dispatch(before: Grant | null, stored: Grant, reservation: Reservation | null, prepared: PreparedStart | null = null): void {
+    if (reservation) reservation.start(stored, prepared);
+    else if (stored.dueAt !== null && stored.dueAt !== before?.dueAt) this.work.poke();
+  }
 
   private async technicianOf(actor: Extract<Actor, { kind: 'person' }>) {
     const technician = await this.ctx.store.getTechnician(actor.providerId, actor.technicianId);
@@ -104,8 +149,17 @@ export class GrantService {
     if (needsApproval && grant.policy.approvers.length < rule.approval.required) {
       throw new ForbiddenError('NOT_ENTITLED', 'Not enough approvers other than you are listed on the rule that allows this');
     }
+    const reservation = needsApproval ? null : this.reserveFor(null, grant);
+    let planned: { change: GrantChange; prepared: PreparedStart | null } | null = null;
+    try {
+      planned = reservation ? await this.withStart({ grant, audit: [] }, reservation) : null;
+    } catch (error) {
+      reservation?.cancel();
+      throw error;
+    }
     const stored = await this.ctx.store.transaction(async (tx) => {
-      const inserted = await tx.insertGrant(grant);
+      const inserted = await tx.insertGrant(planned?.change.grant ?? grant);
+      for (const [name, sealed] of Object.entries(planned?.change.putSecrets ?? {})) await tx.putSecret(grant.providerId, grant.id, name, sealed);
       await tx.appendAudit({
         providerId: grant.providerId,
         at,
@@ -123,29 +177,45 @@ export class GrantService {
           ticket: grant.ticket,
         },
       });
+      await appendAuditNotes(tx, grant, actorLabel(actor), at, planned?.change.audit ?? []);
       return inserted;
+    }).catch((error: unknown) => {
+      reservation?.cancel();
+      throw error;
     });
-    this.ctx.emit(grantEvent(stored, 'requested'));
+    // The events tell of the request and its approval, whether or not provisioning started in the same write.
+    this.ctx.emit(grantEvent(grant, 'requested'));
     if (!needsApproval) {
-      this.ctx.emit(grantEvent(stored, 'approved', { automatic: true }));
-      this.poke();
+      this.ctx.emit(grantEvent(grant, 'approved', { automatic: true }));
+      this.dispatch(null, stored, reservation, planned?.prepared ?? null);
     }
     return stored;
   }
 
-  /** Read, decide, write with the version read; on a conflict, read again and decide again. */
+  /**
+   * Read, decide, write with the version read; on a conflict, read again and decide again. Work the write made
+   * due is handed to the scheduler (see `reserveFor`).
+   */
   private async mutate(actor: Actor, grantId: string, decide: (grant: Grant) => Promise<GrantChange> | GrantChange): Promise<Grant> {
     const id = checkId(grantId, 'Grant');
     for (let attempt = 0; ; attempt++) {
       const grant = await this.ctx.store.getGrant(actor.providerId, id);
       if (!grant) throw new NotFoundError('Grant not found');
-      const change = await decide(grant);
+      const decided = await decide(grant);
+      const reservation = this.reserveFor(grant, decided.grant);
+      let stored: Grant;
+      let prepared: PreparedStart | null = null;
       try {
-        return await writeGrant(this.ctx, actorLabel(actor), grant, change);
+        const planned = await this.withStart(decided, reservation);
+        prepared = planned.prepared;
+        stored = await writeGrant(this.ctx, actorLabel(actor), grant, planned.change);
       } catch (error) {
+        reservation?.cancel();
         if (isJitError(error) && error.code === 'VERSION_CONFLICT' && attempt < WRITE_RETRIES) continue;
         throw error;
       }
+      this.dispatch(grant, stored, reservation, prepared);
+      return stored;
     }
   }
 
@@ -168,7 +238,6 @@ export class GrantService {
         events: final ? [grantEvent(next, 'approved', { by: person.technicianId })] : [],
       };
     });
-    if (final) this.poke();
     return result;
   }
 
@@ -288,7 +357,6 @@ export class GrantService {
         events: [grantEvent(next, 'revoked', { by: actorLabel(actor) })],
       };
     });
-    this.poke();
     return result;
   }
 

@@ -429,7 +429,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       ensureOpen();
       let next: number | null = null;
       for (const grant of data.grants.tracked.values()) {
-        const due = ms(grant.dueAt!);
+        const due = Math.max(ms(grant.dueAt!), grant.lease ? ms(grant.lease.until) : -Infinity);
         if (next === null || due < next) next = due;
       }
       return next;

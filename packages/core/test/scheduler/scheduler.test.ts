@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAesGcmSecretBox, createJitAdmin, type DirectoryAdapter } from '@jitadmin/core';
-import { createWorld, KEY, ROLES } from '../support/world.js';
+import { createWorld, KEY, ROLES, type World } from '../support/world.js';
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -37,6 +37,166 @@ describe('scheduler loop', () => {
     for (let i = 0; i < 50 && (await w.store.getGrant(stuck.providerId, stuck.id))!.state !== 'active'; i++) await settle();
     expect((await w.store.getGrant(stuck.providerId, stuck.id))!.state).toBe('active');
     await jit.close();
+  });
+
+  it('does not poll the store while the only due grant is its own, in flight', async () => {
+    const w = await createWorld();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const directory = new Proxy(w.directory, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'createAccount' || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          await gate;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    }) as DirectoryAdapter;
+    const calls = { claimDue: 0, nextDueAt: 0 };
+    const store = new Proxy(w.store, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if ((prop === 'claimDue' || prop === 'nextDueAt') && typeof value === 'function') {
+          return (...args: unknown[]) => {
+            calls[prop]++;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return value;
+      },
+    });
+    const jit = createJitAdmin({
+      store,
+      directory,
+      secretBox: createAesGcmSecretBox(KEY),
+      clock: w.clock,
+      options: { sweepIntervalMs: 60_000, reconcileIntervalMs: 0 },
+    });
+    const g = await jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] });
+    jit.scheduler.start();
+    for (let i = 0; i < 50 && (await w.store.getGrant(g.providerId, g.id))!.lease === null; i++) await settle();
+    for (let i = 0; i < 20; i++) await settle();
+    const before = { ...calls };
+    // Two seconds pass while createAccount hangs: the grant is due (dueAt now) but leased by this very loop.
+    for (let i = 0; i < 20; i++) {
+      await w.clock.advance(100);
+      for (let j = 0; j < 5; j++) await settle();
+    }
+    expect(calls).toEqual(before);
+    release();
+    for (let i = 0; i < 50 && (await w.store.getGrant(g.providerId, g.id))!.state !== 'active'; i++) await settle();
+    expect((await w.store.getGrant(g.providerId, g.id))!.state).toBe('active');
+    await jit.close();
+  });
+
+  describe('hand-off: work made due by a request, an approval or a revoke runs at once in this process', () => {
+    /** A store that notes claims and transactions, in order. */
+    function noting(store: World['store']) {
+      const log: string[] = [];
+      const proxy = new Proxy(store, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if ((prop === 'claimDue' || prop === 'transaction') && typeof value === 'function') {
+            return (...args: unknown[]) => {
+              log.push(prop);
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          }
+          return value;
+        },
+      });
+      return { proxy, log };
+    }
+    const until = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 200 && !(await check()); i++) await settle();
+      expect(await check()).toBe(true);
+    };
+
+    it('an approval writes itself and the start of provisioning in one transaction, and the grant runs without a claim', async () => {
+      const w = await createWorld();
+      const { proxy, log } = noting(w.store);
+      const jit = createJitAdmin({ store: proxy, directory: w.directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
+      jit.scheduler.start();
+      const g = await jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.globalAdmin], justification: 'incident', ticket: 'T-1' });
+      await jit.approve(w.approver, g.id);
+      for (let i = 0; i < 20; i++) await settle();
+      log.length = 0;
+      const approved = await jit.approve(w.approver2, g.id);
+      expect(approved.state).toBe('provisioning');
+      expect(approved.lease?.owner).toBe(jit.options.workerId);
+      await until(async () => (await w.store.getGrant(g.providerId, g.id))!.state === 'active');
+      // approve+start, grant_access, active: three transactions, and no claim before the grant is active.
+      expect(log.slice(0, 3)).toEqual(['transaction', 'transaction', 'transaction']);
+      const audit = await w.store.listAudit(g.providerId, { grantId: g.id, limit: 100 });
+      const approvedAt = audit.findIndex((e) => e.action === 'grant.approved');
+      expect(audit[approvedAt + 1]).toMatchObject({ action: 'grant.provisioning_started', actor: 'system:scheduler', at: audit[approvedAt]!.at });
+      expect(audit.filter((e) => e.action === 'grant.provisioning_started')).toHaveLength(1);
+      await jit.close();
+    });
+
+    it('an auto-approved request starts in its own transaction; a revoke cuts access without a claim', async () => {
+      const w = await createWorld();
+      const { proxy, log } = noting(w.store);
+      const jit = createJitAdmin({ store: proxy, directory: w.directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
+      jit.scheduler.start();
+      for (let i = 0; i < 20; i++) await settle();
+      log.length = 0;
+      const g = await jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] });
+      expect(g.state).toBe('provisioning');
+      await until(async () => (await w.store.getGrant(g.providerId, g.id))!.state === 'active');
+      expect(log.slice(0, 3)).toEqual(['transaction', 'transaction', 'transaction']);
+      const account = (await w.store.getGrant(g.providerId, g.id))!.account!;
+      for (let i = 0; i < 20; i++) await settle();
+      log.length = 0;
+      await jit.revoke(w.admin, g.id);
+      await until(async () => (await w.store.getGrant(g.providerId, g.id))!.state === 'closed');
+      expect(log[0]).toBe('transaction');
+      expect(log.indexOf('claimDue') === -1 || log.indexOf('claimDue') > 1).toBe(true);
+      expect(w.directory.inspect.assignments(w.tenantId, account.objectId!)).toEqual([]);
+      await jit.close();
+    });
+
+    it('with every slot taken, leaves the grant to a later claim (nothing lost)', async () => {
+      const w = await createWorld();
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const directory = new Proxy(w.directory, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (prop !== 'createAccount' || typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            await gate;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      }) as DirectoryAdapter;
+      const jit = createJitAdmin({ store: w.store, directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { concurrency: 1, sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
+      jit.scheduler.start();
+      const first = await jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] });
+      const second = await jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.userAdmin] });
+      expect(first.state).toBe('provisioning');
+      expect([second.state, second.lease]).toEqual(['approved', null]);
+      release();
+      await until(async () => (await w.store.getGrant(second.providerId, second.id))!.state === 'active');
+      expect((await w.store.getGrant(first.providerId, first.id))!.state).toBe('active');
+      await jit.close();
+    });
+
+    it('gives the slot back when the write fails', async () => {
+      const w = await createWorld();
+      const jit = createJitAdmin({ store: w.store, directory: w.directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { concurrency: 1, sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
+      jit.scheduler.start();
+      const g = await jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] });
+      // The same key again: DUPLICATE_GRANT at insert, after a slot was reserved for it.
+      const again = await jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] }).catch((e: { code: string }) => e.code);
+      expect(again).toBe('DUPLICATE_GRANT');
+      await until(async () => (await w.store.getGrant(g.providerId, g.id))!.state === 'active');
+      for (let i = 0; i < 20; i++) await settle();
+      const next = await jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.userAdmin] });
+      expect(next.state).toBe('provisioning');
+      await jit.close();
+    });
   });
 
   it('wakes at the nearest due time on its own timer and expires on time', async () => {

@@ -8,6 +8,7 @@ import { StoreError } from '@jitadmin/core';
 import type { Driver } from '../drivers/driver.js';
 import { STORE_NAME } from '../errors.js';
 import { INIT_SQL } from './0001_init.js';
+import { LEASED_INDEX_SQL } from './0002_leased_index.js';
 
 export interface Migration {
   version: number;
@@ -16,7 +17,10 @@ export interface Migration {
 }
 
 /** Every migration this code knows, oldest first. Never edit a released one: add the next. */
-export const MIGRATIONS: readonly Migration[] = Object.freeze([{ version: 1, name: 'init', sql: INIT_SQL }]);
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  { version: 1, name: 'init', sql: INIT_SQL },
+  { version: 2, name: 'leased_index', sql: LEASED_INDEX_SQL },
+]);
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

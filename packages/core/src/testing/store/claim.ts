@@ -126,5 +126,22 @@ export function claimTests(ctx: SuiteContext): void {
       expect(await store.nextDueAt()).toBeNull();
       expect(closed).toBeDefined();
     });
+
+    it('counts a leased grant as due when its lease ends (a grant in flight does not make the scheduler poll)', async () => {
+      const [early, late] = await insertAll([makeGrant({ dueAt: at(10) }), makeGrant({ providerId: PROVIDER_B, dueAt: at(50) })]);
+      const [claimed] = await store.claimDue(NOW, 1, LEASE, 'worker-1');
+      expect(claimed?.id).toBe(early!.id);
+      // The early grant is leased until NOW + LEASE, after the late one's dueAt.
+      expect(await store.nextDueAt()).toBe(Date.parse(at(50)));
+      await store.claimDue(NOW, 1, LEASE, 'worker-1');
+      expect(await store.nextDueAt()).toBe(NOW + LEASE);
+      // A lease that ended earlier than the dueAt: the dueAt counts.
+      const stored = (await store.getGrant(PROVIDER_B, late!.id))!;
+      await store.transaction((tx) => tx.updateGrant({ ...stored, dueAt: ISO(NOW + 2 * LEASE), lease: { owner: 'w', until: at(1) } }, stored.version));
+      expect(await store.nextDueAt()).toBe(NOW + LEASE);
+      const first = (await store.getGrant(PROVIDER_A, early!.id))!;
+      await store.transaction((tx) => tx.updateGrant({ ...first, state: 'closed', dueAt: null, lease: null }, first.version));
+      expect(await store.nextDueAt()).toBe(NOW + 2 * LEASE);
+    });
   });
 }

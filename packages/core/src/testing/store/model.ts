@@ -152,7 +152,10 @@ async function run(store: Store, ops: Op[], runId: string): Promise<void> {
     const expected = [...model.grants.values()].filter((g) => g.providerId === providerId).map((g) => g.id).sort();
     expect(listed).toEqual(expected);
   }
-  const dues = [...model.grants.values()].flatMap((g) => (g.dueAt === null ? [] : [Date.parse(g.dueAt)]));
+  // A leased grant is claimable again when its lease ends.
+  const dues = [...model.grants.values()].flatMap((g) =>
+    g.dueAt === null ? [] : [Math.max(Date.parse(g.dueAt), g.lease ? Date.parse(g.lease.until) : -Infinity)],
+  );
   expect(await store.nextDueAt()).toBe(dues.length ? Math.min(...dues) : null);
 }
 
