@@ -1,6 +1,6 @@
 /**
  * Latency of one grant at a time, on one store: time to access (approve → `active`), and time to cut access
- * (revoke call, or `expiresAt`, → the fake's log shows the last role assignment removed → `closed`). One grant
+ * (revoke call, or `expiresAt`, → the answer to the last role removal is back → `closed`). One grant
  * is in flight at a time, so every Graph call in a window belongs to that grant: that is how calls per grant
  * are counted.
  *
@@ -20,7 +20,7 @@ export interface LatencyResult {
   grants: number;
   /** Approve call → `active` event (ms). */
   access: number[];
-  /** Revoke call → last role assignment removed, by the fake's log (ms). */
+  /** Revoke call → the answer to the last role removal is back (ms). */
   cutRevoke: number[];
   /** `expiresAt` → last role assignment removed (ms). */
   cutExpiry: number[];
@@ -60,17 +60,20 @@ const shape = (c: HttpCall): string =>
 
 const graphOnly = (calls: HttpCall[]) => calls.filter((c) => c.host === 'graph');
 
-/** When the fake removed the last of these role assignments (wall ms), from its request log. */
-function lastRoleRemoval(fake: FakeEntra, grant: Grant, fromIndex: number): number {
+/**
+ * When the answer to the last removal of these role assignments came back (wall ms), from the recorded calls.
+ * The answer, not the fake's log: the fake acts half-way through a call (as Graph acts before its answer
+ * travels back), and "access is cut" is what we can tell once the answer is in, a whole round trip.
+ */
+function lastRoleRemoval(calls: readonly HttpCall[], grant: Grant): number {
   const ids = new Set((grant.account?.assignments ?? []).map((a) => encodeURIComponent(a.assignmentId)));
   let last = Number.NaN;
-  for (let i = fromIndex; i < fake.requests.length; i++) {
-    const r = fake.requests[i]!;
+  for (const r of calls) {
     const removesDirect = r.method === 'DELETE' && r.path.startsWith('/roleManagement/directory/roleAssignments/');
     const removesTimed = r.method === 'POST' && r.path === '/roleManagement/directory/roleAssignmentScheduleRequests';
-    if (r.status >= 300 || !(removesDirect || removesTimed)) continue;
+    if (r.host !== 'graph' || r.status >= 300 || !(removesDirect || removesTimed)) continue;
     const id = r.path.split('/').pop() ?? '';
-    if (removesTimed || ids.has(id) || ids.has(encodeURIComponent(decodeURIComponent(id)))) last = Date.parse(r.at);
+    if (removesTimed || ids.has(id) || ids.has(encodeURIComponent(decodeURIComponent(id)))) last = Math.max(Number.isNaN(last) ? -Infinity : last, r.end);
   }
   if (!(ids.size > 0)) throw new Error(`grant ${grant.id} had no role assignments on record`);
   return last;
@@ -168,7 +171,6 @@ export async function runLatency(kind: StoreKind, fake: FakeEntra, grants: numbe
     for (let i = 0; i < active.length; i++) {
       const grant = active[i]!;
       if (i >= WARMUP && (i - WARMUP) % 2 === 1) continue;
-      const logFrom = fake.requests.length;
       counter.reset();
       const cpu0 = process.cpuUsage();
       const t0 = wall();
@@ -182,7 +184,7 @@ export async function runLatency(kind: StoreKind, fake: FakeEntra, grants: numbe
       result.deprovisionStoreMs.push(st.ms);
       result.deprovisionCpuMs.push(cpuMs);
       if (result.deprovisionShape.length === 0) result.deprovisionStoreShape = shapeOfStore;
-      result.cutRevoke.push(lastRoleRemoval(fake, grant, logFrom) - t0);
+      result.cutRevoke.push(lastRoleRemoval(w.recorder.between(t0, closed), grant) - t0);
       result.deprovision.push(closed - t0);
       const graph = graphOnly(w.recorder.between(t0, closed));
       result.deprovisionCalls.push(graph.length);
@@ -192,7 +194,6 @@ export async function runLatency(kind: StoreKind, fake: FakeEntra, grants: numbe
     for (let i = WARMUP + 1; i < active.length; i += 2) {
       const grant = active[i]!;
       const expiresAt = Date.parse(grant.expiresAt!);
-      const logFrom = fake.requests.length;
       counter.reset();
       w.clock.jumpTo(expiresAt - EXPIRY_LEAD_MS);
       const t0 = w.clock.toWall(expiresAt);
@@ -201,7 +202,7 @@ export async function runLatency(kind: StoreKind, fake: FakeEntra, grants: numbe
       const cpu0 = process.cpuUsage();
       const closed = await w.watch.waitFor(grant.id, 'closed', TIMEOUT_MS);
       result.deprovisionCpuMs.push(cpuMsSince(cpu0));
-      result.cutExpiry.push(lastRoleRemoval(fake, grant, logFrom) - t0);
+      result.cutExpiry.push(lastRoleRemoval(w.recorder.between(t0, closed), grant) - t0);
       result.deprovision.push(closed - t0);
       result.expiryClaimLag.push(w.jit.scheduler.stats.lastLagMs);
       const st = storeTotals(counter.snapshot());

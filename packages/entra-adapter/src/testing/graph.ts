@@ -212,8 +212,23 @@ function toResponse(ex: Executed, ids: { requestId: string; clientRequestId: str
   return new HttpResponse(JSON.stringify(ex.body), { status: ex.status, headers });
 }
 
-/** The msw resolver for `https://graph.microsoft.com/v1.0/*`. */
+/**
+ * The msw resolver for `https://graph.microsoft.com/v1.0/*`. A call takes `latencyMs` from request to answer,
+ * as a remote service's would: the fake acts half-way (the request on its way there), and answers at
+ * `latencyMs` (the answer on its way back). Its own work falls inside that time, as Graph's does inside its
+ * measured latency, rather than on top of it: the fake shares the caller's process and CPU, a real Graph
+ * does not. Work longer than the second half delays the answer by what is over.
+ */
 export async function handleGraphRequest(state: FakeState, request: Request): Promise<Response> {
+  const latency = state.controls.latencyMs;
+  const answerAt = performance.now() + latency;
+  await sleep(latency / 2);
+  const response = await actOnGraphRequest(state, request);
+  await sleep(answerAt - performance.now());
+  return response;
+}
+
+async function actOnGraphRequest(state: FakeState, request: Request): Promise<Response> {
   const requestId = state.rng.guid();
   const clientRequestId = request.headers.get('client-request-id') ?? state.rng.guid();
   const url = new URL(request.url);
@@ -231,7 +246,6 @@ export async function handleGraphRequest(state: FakeState, request: Request): Pr
       clientRequestId,
     });
   };
-  await sleep(state.controls.latencyMs);
   const peeked = peekTenant(state, authorization);
   const fault = state.controls.takeFault({ tenantId: peeked, method, path }, false);
   if (fault?.kind === 'reset') {

@@ -100,6 +100,26 @@ describe('controls', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(110);
   });
 
+  it('latencyMs is the whole call: the fake acts half-way and answers at latencyMs, its own work inside that time', async () => {
+    const { tenant, graph } = tenantWith(fake);
+    await graph('GET', '/organization');
+    fake.controls.latencyMs = 400;
+    const started = performance.now();
+    let answered = false;
+    const call = graph('POST', '/users', newUserBody(tenant, 'halfway')).then((r) => {
+      answered = true;
+      return r;
+    });
+    const upn = newUserBody(tenant, 'halfway').userPrincipalName as string;
+    while (!tenant.findUser(upn)) await new Promise((r) => setTimeout(r, 5));
+    const actedAfter = performance.now() - started;
+    // The user exists before the answer is back, and not before the request could have arrived.
+    expect(answered).toBe(false);
+    expect(actedAfter).toBeGreaterThanOrEqual(190);
+    expect((await call).status).toBe(201);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(390);
+  });
+
   it('logs every call with method, path, tenant, status and the echoed client-request-id', async () => {
     const { tenant, graph } = tenantWith(fake);
     await graph('GET', '/organization');
