@@ -72,13 +72,17 @@ export function statements(schema: string) {
     liveHolder: `${liveHolder(1, 2, 3, 4, 5)} LIMIT 1`,
     /**
      * Optimistic write: only at the expected version ($13), and (checked first, so the usual duplicate is
-     * "no row" rather than an aborting unique violation) only if no other live grant holds the key.
+     * "no row" rather than an aborting unique violation) only if no other live grant holds the key. A row that
+     * is live already with the same key cannot meet another holder (the unique index would not have let it),
+     * so the lookup runs only when the write makes a grant live or changes its key: most writes skip it.
      */
     updateGrant: `UPDATE ${t.grants} SET
         technician_id = $3, customer_id = $4, state = $5, roles_key = $6, due_at = $7::timestamptz,
         lease_until = $8::timestamptz, lease_owner = $9, version = $10, requested_at = $11::timestamptz, data = $12::jsonb
       WHERE provider_id = $1 AND id = $2 AND version = $13
-        AND NOT ($5 IN ${LIVE_STATES_SQL} AND EXISTS (${liveHolder(1, 2, 3, 4, 6)}))
+        AND NOT ($5 IN ${LIVE_STATES_SQL}
+          AND NOT (state IN ${LIVE_STATES_SQL} AND technician_id = $3 AND customer_id = $4 AND roles_key = $6)
+          AND EXISTS (${liveHolder(1, 2, 3, 4, 6)}))
       RETURNING 1 AS ok`,
 
     /**
