@@ -48,11 +48,12 @@ describe.skipIf(!reachable)('query plans with 50,000 closed grants (server)', ()
     expect(text).not.toMatch(/Seq Scan on grants/);
   });
 
-  it('nextDueAt reads the first entry of grants_due', async () => {
+  it('nextDueAt reads the first unleased entry of grants_due and the leased rows through grants_leased', async () => {
     // No parameters: explained as it is.
     const { rows } = await client.query(`EXPLAIN ${sql.nextDueAt}`);
     const text = rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
     expect(text).toContain('grants_due');
+    expect(text).toContain('grants_leased');
     expect(text).not.toMatch(/Seq Scan on grants/);
   });
 

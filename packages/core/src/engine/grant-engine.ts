@@ -29,6 +29,10 @@ export interface PreparedStart {
   password: string;
 }
 
+/** Entra refused to change an account because it holds an admin role (see GRAPH.md). */
+const isPrivilegedTarget = (error: unknown): error is JitError =>
+  error instanceof JitError && error.code === 'PERMISSION_MISSING' && error.details.reason === 'privileged_target';
+
 export const secretContext = (grant: Pick<Grant, 'providerId' | 'id'>, name: string): string =>
   `grant:${grant.providerId}:${grant.id}:${name}`;
 
@@ -198,24 +202,46 @@ export class GrantEngine {
 
     let objectId: string;
     const existing = g.policy.accountModel === 'perTechnician' ? await directory.findAccount(tenant, upn) : null;
+    const resumable = sealed === null;
     if (existing) {
       objectId = this.requireManaged(existing.managed, existing.objectId, upn);
-      await directory.enableAccount(tenant, objectId, password);
+      await this.enable(g, tenant, objectId, password, resumable);
     } else {
       const { account, created } = await directory.createAccount(tenant, { userPrincipalName: upn, displayName, password });
       objectId = account.objectId;
       if (!created) {
         this.requireManaged(account.managed, objectId, upn);
-        await directory.enableAccount(tenant, objectId, password);
+        await this.enable(g, tenant, objectId, password, resumable);
       }
     }
-    // The account's id and the next step are recorded before the roles and the pass are asked for: each
-    // step is on record before its side effect runs.
-    return this.write(base, {
-      grant: { ...base, step: 'grant_access', attempts: 0, lastError: null, account: { ...base.account!, objectId, userPrincipalName: upn } },
-      audit: [{ action: 'grant.step', details: { step: 'grant_access', objectId } }],
-      ...(g.policy.accountModel === 'perTechnician' ? { alsoInTx: (tx) => this.recordKeptAccount(tx, g, objectId, upn) } : {}),
-    });
+    // Straight on to the roles and the pass, without a write between: what that write would hold (the account's
+    // id) is found again from the record we have (the UPN is derived, the password sealed) if we die before
+    // `active`, and a transaction here would sit between the two Graph round trips of time to access. A failure
+    // records the account and the step, so the retry starts from the roles.
+    const withAccount: Grant = { ...base, step: 'grant_access', account: { ...base.account!, objectId, userPrincipalName: upn } };
+    try {
+      return await this.grantAccess(withAccount, tenant);
+    } catch (error) {
+      return this.onStepFailed(base, error, withAccount);
+    }
+  }
+
+  /**
+   * Enables an existing account of ours with the recorded password. Entra refuses to change an account that holds
+   * an admin role; ours holds one only if an earlier run of this grant enabled it with this same password (on
+   * record before that call; `resumable`) and went on to assign roles before it could record `active`. Then
+   * the account is as that run left it: carry on to the roles and the pass.
+   */
+  private async enable(g: Grant, tenant: TenantRef, objectId: string, password: string, resumable: boolean): Promise<void> {
+    const { directory } = this.ctx;
+    try {
+      await directory.enableAccount(tenant, objectId, password);
+    } catch (error) {
+      if (!resumable || !isPrivilegedTarget(error)) throw error;
+      const state = await directory.readAccount(tenant, objectId);
+      const onlyOurs = state !== null && state.assignments.length > 0 && state.assignments.every((a) => g.roles.includes(a.roleId));
+      if (!state?.enabled || !onlyOurs) throw error;
+    }
   }
 
   private async recordKeptAccount(tx: StoreTx, g: Grant, objectId: string, userPrincipalName: string): Promise<void> {
@@ -273,9 +299,11 @@ export class GrantEngine {
       dueAt: g.expiresAt,
       lease: null,
     };
+    const kept = g.policy.accountModel === 'perTechnician';
     await this.write(g, {
       grant: next,
       ...(putSecrets ? { putSecrets } : {}),
+      ...(kept ? { alsoInTx: (tx: StoreTx) => this.recordKeptAccount(tx, g, objectId, account.userPrincipalName) } : {}),
       audit: [
         {
           action: 'grant.active',
@@ -373,7 +401,7 @@ export class GrantEngine {
    * role), go back to removing roles, listing them afresh; a passing fault retries the same step.
    */
   private changeFailed(g: Grant, error: unknown): Promise<Grant | null> {
-    if (error instanceof JitError && error.code === 'PERMISSION_MISSING' && error.details.reason === 'privileged_target') {
+    if (isPrivilegedTarget(error)) {
       // Entra refused because the account still holds an admin role (a removal that answered "not found" too
       // early, a role added meanwhile): not a missing permission but work left to do, so retry at once-ish.
       const again = new DirectoryError('TRANSIENT', 'The account still holds an admin role; removing roles again', {

@@ -8,7 +8,9 @@ import type { RoleAssignmentRef } from '../domain/grant.js';
  * - Every method is idempotent: running it again after a crash or a lost answer does no harm.
  * - Removal of something already gone ("not found") succeeds.
  * - Failures are `DirectoryError`s: `THROTTLED` (with `retryAfterMs`), `TRANSIENT`, `DIRECTORY_NOT_FOUND`,
- *   `PERMISSION_MISSING` (details.permission), `LICENSE_MISSING`, `TAP_POLICY_OFF`, `CONNECTION_BROKEN`
+ *   `PERMISSION_MISSING` (details.permission; with details.reason `privileged_target` when the directory
+ *   refuses to change an account because it holds an admin role: core then removes roles first, or resumes a
+ *   provisioning that got that far), `LICENSE_MISSING`, `TAP_POLICY_OFF`, `CONNECTION_BROKEN`
  *   (details.tenantId), `DIRECTORY_REJECTED`; messages start with the adapter's name and carry no secret.
  * - Adapters retry throttling and replication delay themselves within a deadline; what they give up on
  *   reaches core as a retryable error, and core's scheduler tries again later.

@@ -209,7 +209,7 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
     throw new DirectoryError(
       'PERMISSION_MISSING',
       `${name}: insufficient privileges to change user ${user.objectId}, which holds a privileged admin role`,
-      { details: { tenantId: tenant.settings.tenantId, permission: 'Privileged Role Administrator (app role)' } },
+      { details: { tenantId: tenant.settings.tenantId, permission: 'Privileged Role Administrator (app role)', reason: 'privileged_target' } },
     );
   }
 

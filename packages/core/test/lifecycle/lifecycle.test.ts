@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { verifyProviderChain } from '@jitadmin/core';
-import { createWorld, ROLES, runUntil } from '../support/world.js';
+import { createAesGcmSecretBox, createJitAdmin, verifyProviderChain, type Store } from '@jitadmin/core';
+import { crashAfterWrites } from '../support/crashing-store.js';
+import { createWorld, KEY, PROVIDER, ROLES, runUntil, type World } from '../support/world.js';
 
 const MIN = 60_000;
 
@@ -149,5 +150,54 @@ describe('grant lifecycle on MemoryStore + FakeDirectory', () => {
     fault.remove();
     await runUntil(w, w.jit, w.clock.now() + 11 * MIN);
     expect((await w.jit.getGrant(w.tech, g.id)).state).toBe('closed');
+  });
+});
+
+describe('a process that dies between the roles and `active`', () => {
+  const build = (store: Store) => createJitAdmin({ store, directory: world.directory, secretBox: createAesGcmSecretBox(KEY), clock: world.clock, options: { random: () => 0.5 } });
+  let world: World;
+  it.each(['ephemeral', 'perTechnician'] as const)(
+    '%s: the next run takes the account as that run left it (Entra refuses to re-credential an admin) and the credentials work',
+    async (accountModel) => {
+      const w = (world = await createWorld());
+      const { providerId: _p, createdAt: _c, updatedAt: _u, ...rule } = (await w.store.getRule(PROVIDER, 'rule-helpdesk'))!;
+      await w.jit.updateRule(w.admin, 'rule-helpdesk', { ...rule, accountModel, ...(accountModel === 'perTechnician' ? { expirationAction: 'disable' } : {}) });
+      const grant = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk, ROLES.userAdmin] });
+      // The claim and the start land; the write after the roles and the pass (`active`) never does.
+      const doomed = crashAfterWrites(w.store, 2);
+      await build(doomed.store).scheduler.drain().catch(() => undefined);
+      expect(doomed.crashed()).toBe(true);
+      const upn = (await w.store.getGrant(grant.providerId, grant.id))!.account!.userPrincipalName;
+      const user = w.directory.inspect.user(w.tenantId, upn)!;
+      expect(w.directory.inspect.assignments(w.tenantId, user.objectId)).toHaveLength(2);
+      expect((await w.store.getGrant(grant.providerId, grant.id))!).toMatchObject({ state: 'provisioning', step: 'ensure_account' });
+
+      const jit = w.restart();
+      await w.clock.advance(10 * MIN); // the dead process's lease lapses
+      await jit.scheduler.drain();
+      const active = await jit.getGrant(w.tech, grant.id);
+      expect(active, JSON.stringify(active.lastError)).toMatchObject({ state: "active", account: { objectId: user.objectId } });
+      expect(w.directory.inspect.createdCount(w.tenantId, upn)).toBe(1);
+      const credential = await jit.revealCredential(w.tech, grant.id);
+      expect(w.directory.inspect.checkPassword(w.tenantId, user.objectId, credential.password!)).toBe(true);
+      expect(w.directory.inspect.checkTap(w.tenantId, user.objectId, credential.temporaryAccessPass!)).toBe(true);
+    },
+  );
+
+  it('does not take over an account that holds an admin role this grant did not ask for', async () => {
+    const w = (world = await createWorld());
+    const grant = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] });
+    const doomed = crashAfterWrites(w.store, 2);
+    await build(doomed.store).scheduler.drain().catch(() => undefined);
+    const upn = (await w.store.getGrant(grant.providerId, grant.id))!.account!.userPrincipalName;
+    const user = w.directory.inspect.user(w.tenantId, upn)!;
+    // Someone gives the half-made account another admin role meanwhile.
+    await w.directory.assignRole({ tenantId: w.tenantId, defaultDomain: null }, { objectId: user.objectId, roleId: ROLES.globalAdmin, until: null, justification: 'by hand' });
+    const jit = w.restart();
+    await w.clock.advance(10 * MIN);
+    await jit.scheduler.drain();
+    const after = await jit.getGrant(w.tech, grant.id);
+    expect(after.state).not.toBe('active');
+    expect(after.lastError?.code).toBe('PERMISSION_MISSING');
   });
 });
