@@ -160,7 +160,7 @@ describe('a process that dies between the roles and `active`', () => {
     '%s: the next run takes the account as that run left it (Entra refuses to re-credential an admin) and the credentials work',
     async (accountModel) => {
       const w = (world = await createWorld());
-      const { providerId: _p, createdAt: _c, updatedAt: _u, ...rule } = (await w.store.getRule(PROVIDER, 'rule-helpdesk'))!;
+      const { providerId: _p, createdAt: _c, ...rule } = (await w.store.getRule(PROVIDER, 'rule-helpdesk'))!;
       await w.jit.updateRule(w.admin, 'rule-helpdesk', { ...rule, accountModel, ...(accountModel === 'perTechnician' ? { expirationAction: 'disable' } : {}) });
       const grant = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk, ROLES.userAdmin] });
       // The claim and the start land; the write after the roles and the pass (`active`) never does.

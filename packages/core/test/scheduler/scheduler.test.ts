@@ -4,6 +4,39 @@ import { createWorld, KEY, ROLES, type World } from '../support/world.js';
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** The directory with `createAccount` held until `release()` (for the tenants `holds` picks; all by default). */
+function holdCreateAccount(directory: World['directory'], holds: (tenantId: string) => boolean = () => true) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const held = new Proxy(directory, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop !== 'createAccount' || typeof value !== 'function') return value;
+      return async (tenant: { tenantId: string }, ...rest: unknown[]) => {
+        if (holds(tenant.tenantId)) await gate;
+        return (value as (...a: unknown[]) => unknown).call(target, tenant, ...rest);
+      };
+    },
+  }) as DirectoryAdapter;
+  return { directory: held, release };
+}
+
+/** The store with the named methods' calls noted, in order. */
+function noteCalls(store: World['store'], methods: readonly string[]) {
+  const log: string[] = [];
+  const proxy = new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof prop !== 'string' || !methods.includes(prop) || typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        log.push(prop);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: proxy, log };
+}
+
 describe('scheduler loop', () => {
   it('a grant stuck on a slow tenant does not hold grants of another tenant', async () => {
     const w = await createWorld();
@@ -11,18 +44,7 @@ describe('scheduler loop', () => {
     await w.jit.createCustomer(w.admin, { id: 'cust-slow', name: 'Slow Ltd' });
     await w.jit.connectCustomer(w.admin, 'cust-slow', { tenantId: slow.tenantId });
 
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const directory = new Proxy(w.directory, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        if (prop !== 'createAccount' || typeof value !== 'function') return value;
-        return async (tenant: { tenantId: string }, ...rest: unknown[]) => {
-          if (tenant.tenantId === slow.tenantId) await gate;
-          return (value as (...a: unknown[]) => unknown).call(target, tenant, ...rest);
-        };
-      },
-    }) as DirectoryAdapter;
+    const { directory, release } = holdCreateAccount(w.directory, (tenantId) => tenantId === slow.tenantId);
     const jit = createJitAdmin({ store: w.store, directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { sweepIntervalMs: 1000 } });
 
     const stuck = await jit.requestAccess(w.tech, { customerId: 'cust-slow', roles: [ROLES.helpdesk] });
@@ -41,31 +63,8 @@ describe('scheduler loop', () => {
 
   it('does not poll the store while the only due grant is its own, in flight', async () => {
     const w = await createWorld();
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const directory = new Proxy(w.directory, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        if (prop !== 'createAccount' || typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          await gate;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    }) as DirectoryAdapter;
-    const calls = { claimDue: 0, nextDueAt: 0 };
-    const store = new Proxy(w.store, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        if ((prop === 'claimDue' || prop === 'nextDueAt') && typeof value === 'function') {
-          return (...args: unknown[]) => {
-            calls[prop]++;
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        }
-        return value;
-      },
-    });
+    const { directory, release } = holdCreateAccount(w.directory);
+    const { store, log } = noteCalls(w.store, ['claimDue', 'nextDueAt']);
     const jit = createJitAdmin({
       store,
       directory,
@@ -77,13 +76,13 @@ describe('scheduler loop', () => {
     jit.scheduler.start();
     for (let i = 0; i < 50 && (await w.store.getGrant(g.providerId, g.id))!.lease === null; i++) await settle();
     for (let i = 0; i < 20; i++) await settle();
-    const before = { ...calls };
+    const before = log.length;
     // Two seconds pass while createAccount hangs: the grant is due (dueAt now) but leased by this very loop.
     for (let i = 0; i < 20; i++) {
       await w.clock.advance(100);
       for (let j = 0; j < 5; j++) await settle();
     }
-    expect(calls).toEqual(before);
+    expect(log.slice(before)).toEqual([]);
     release();
     for (let i = 0; i < 50 && (await w.store.getGrant(g.providerId, g.id))!.state !== 'active'; i++) await settle();
     expect((await w.store.getGrant(g.providerId, g.id))!.state).toBe('active');
@@ -91,23 +90,6 @@ describe('scheduler loop', () => {
   });
 
   describe('hand-off: work made due by a request, an approval or a revoke runs at once in this process', () => {
-    /** A store that notes claims and transactions, in order. */
-    function noting(store: World['store']) {
-      const log: string[] = [];
-      const proxy = new Proxy(store, {
-        get(target, prop, receiver) {
-          const value = Reflect.get(target, prop, receiver) as unknown;
-          if ((prop === 'claimDue' || prop === 'transaction') && typeof value === 'function') {
-            return (...args: unknown[]) => {
-              log.push(prop);
-              return (value as (...a: unknown[]) => unknown).apply(target, args);
-            };
-          }
-          return value;
-        },
-      });
-      return { proxy, log };
-    }
     const until = async (check: () => Promise<boolean>) => {
       for (let i = 0; i < 200 && !(await check()); i++) await settle();
       expect(await check()).toBe(true);
@@ -115,7 +97,7 @@ describe('scheduler loop', () => {
 
     it('an approval writes itself and the start of provisioning in one transaction, and the grant runs without a claim', async () => {
       const w = await createWorld();
-      const { proxy, log } = noting(w.store);
+      const { store: proxy, log } = noteCalls(w.store, ['claimDue', 'transaction']);
       const jit = createJitAdmin({ store: proxy, directory: w.directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
       jit.scheduler.start();
       const g = await jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.globalAdmin], justification: 'incident', ticket: 'T-1' });
@@ -137,7 +119,7 @@ describe('scheduler loop', () => {
 
     it('an auto-approved request starts in its own transaction; a revoke cuts access without a claim', async () => {
       const w = await createWorld();
-      const { proxy, log } = noting(w.store);
+      const { store: proxy, log } = noteCalls(w.store, ['claimDue', 'transaction']);
       const jit = createJitAdmin({ store: proxy, directory: w.directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
       jit.scheduler.start();
       for (let i = 0; i < 20; i++) await settle();
@@ -159,18 +141,7 @@ describe('scheduler loop', () => {
 
     it('with every slot taken, leaves the grant to a later claim (nothing lost)', async () => {
       const w = await createWorld();
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      const directory = new Proxy(w.directory, {
-        get(target, prop, receiver) {
-          const value = Reflect.get(target, prop, receiver) as unknown;
-          if (prop !== 'createAccount' || typeof value !== 'function') return value;
-          return async (...args: unknown[]) => {
-            await gate;
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      }) as DirectoryAdapter;
+      const { directory, release } = holdCreateAccount(w.directory);
       const jit = createJitAdmin({ store: w.store, directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { concurrency: 1, sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
       jit.scheduler.start();
       const first = await jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] });
