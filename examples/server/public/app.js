@@ -1,5 +1,6 @@
 /* global document, window, navigator, setTimeout, setInterval */
-// jitadmin pages: live countdowns, copy buttons, and refresh while a grant is on its way.
+// jitadmin pages: live countdowns, copy buttons, refresh while a grant is on its way, and the request form's
+// time zone.
 (function () {
   'use strict';
   function pad(n) { return n < 10 ? '0' + n : String(n); }
@@ -38,6 +39,14 @@
     if (customer) {
       customer.addEventListener('change', filterRoles);
       filterRoles();
+    }
+    // Request form: "Start at" is the browser's local time; tell the server which zone that is (it converts).
+    var zone = document.getElementById('startAtZone');
+    var tz = '';
+    try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch { tz = ''; }
+    if (zone && tz) {
+      zone.value = tz;
+      document.querySelectorAll('[data-zone-name]').forEach(function (el) { el.textContent = tz; });
     }
     var refresh = document.querySelector('[data-refresh]');
     if (refresh) {

@@ -1,12 +1,13 @@
 /**
  * The whole flow in real Chromium: a technician signs in through the development IdP and asks for access,
  * the approver signs in and approves, the technician reveals the credential and ends the grant. The fake
- * tenant shows the account appear, then go. Skipped (with a message) only where /usr/bin/chromium is missing
+ * tenant shows the account appear, then go. A second run schedules a start from a browser in another time
+ * zone. Skipped (with a message) only where /usr/bin/chromium is missing
  * outside CI.
  */
 import { existsSync } from 'node:fs';
 import type { Grant } from '@jitadmin/core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, PASSWORD, ROLES, startHarness, type Harness } from './helpers.js';
 
@@ -33,8 +34,8 @@ describe.skipIf(!available && !process.env.CI)('browser: request, approve, revea
     await h?.close();
   });
 
-  async function person(username: string): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext();
+  async function person(username: string, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext(options);
     const page = await context.newPage();
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`${username}: ${m.text()}`);
@@ -129,5 +130,38 @@ describe.skipIf(!available && !process.env.CI)('browser: request, approve, revea
     expect(problems).toEqual([]);
     await alice.context.close();
     await carol.context.close();
+  });
+
+  it('schedules a start in the browser time zone (app.js sends it; the server converts)', async () => {
+    const bob = await person('bob', { timezoneId: 'Asia/Kolkata' });
+    await bob.page.getByLabel('Customer').selectOption({ label: 'Northwind Traders' });
+    await bob.page.getByLabel('Helpdesk Administrator').check();
+    // app.js filled the hidden zone and names it in the hint (Chromium says the older name, Asia/Calcutta).
+    const zone = await bob.page.locator('#startAtZone').inputValue();
+    expect(zone).toMatch(/^Asia\/(Kolkata|Calcutta)$/);
+    expect(await bob.page.locator('#startAt-hint').textContent()).toContain(`(${zone})`);
+    const start = Math.ceil((Date.now() + 2 * 86_400_000) / 60_000) * 60_000;
+    const local = new Date(start + 330 * 60_000).toISOString().slice(0, 16); // UTC+05:30
+    await bob.page.getByLabel('Start at (optional)').fill(local);
+    await bob.page.getByRole('button', { name: 'Request access' }).click();
+    await bob.page.getByText('Scheduled: your account will be prepared at').waitFor();
+    const grantId = (await bob.page.locator('tr[data-grant]').first().getAttribute('data-grant'))!;
+    const grant = (await h.call('GET', `/api/v1/grants/${grantId}`, { as: 'bob' })).body as Grant;
+    expect(grant.startAt).toBe(new Date(start).toISOString());
+    expect(grant.state).toBe('approved');
+    expect(await bob.page.locator(`tr[data-grant="${grantId}"] .starts time`).getAttribute('datetime')).toBe(grant.startAt);
+
+    // A start in the past comes back beside the field, with what was typed.
+    await bob.page.getByLabel('Customer').selectOption({ label: 'Northwind Traders' });
+    await bob.page.getByLabel('User Administrator').check();
+    await bob.page.getByLabel('Start at (optional)').fill(new Date(Date.now() - 86_400_000 + 330 * 60_000).toISOString().slice(0, 16));
+    await bob.page.getByRole('button', { name: 'Request access' }).click();
+    await bob.page.locator('#startAt-error').waitFor();
+    expect(await bob.page.locator('#startAt-error').textContent()).toContain('is in the past');
+    expect(await bob.page.getByLabel('User Administrator').isChecked()).toBe(true);
+    // No script errors or CSP violations; the form that came back was a 400 page, which Chromium logs.
+    expect(problems.filter((p) => !p.endsWith('the server responded with a status of 400 (Bad Request)'))).toEqual([]);
+    expect(problems.filter((p) => p.includes('status of 400'))).toHaveLength(1);
+    await bob.context.close();
   });
 });

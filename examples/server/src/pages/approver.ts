@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { html } from '../http/html.js';
 import { csrfField } from './layout.js';
-import { action, field, minutes, optionalText, page, roleList, show, stateBadge, when, type PageDeps } from './support.js';
+import { action, field, minutes, optionalText, page, roleList, scheduledStart, show, stateBadge, when, type PageDeps } from './support.js';
 
 export function approverPages(deps: PageDeps): Router {
   const router = Router();
@@ -25,7 +25,7 @@ ${queue.items.length === 0
     (g) => html`<tr data-grant="${g.id}"><td>${when(g.requestedAt)}</td><td>${names.get(g.technicianId) ?? g.technicianId}</td><td>${customerNames.get(g.customerId) ?? g.customerId}</td>
     <td>${roleList(g.roles)}</td><td>${minutes(g.durationMinutes)}</td>
     <td>${g.justification ?? '—'}${g.ticket ? html`<br><small>Ticket: ${g.ticket}</small>` : ''}</td>
-    <td>${stateBadge(g.state)}<br><small>${g.approvals.length} of ${g.policy.approvalsRequired}</small></td>
+    <td>${stateBadge(g.state)}${scheduledStart(g)}<br><small>${g.approvals.length} of ${g.policy.approvalsRequired}</small></td>
     <td><form method="post" action="/approvals/${g.id}/decide" class="stack">${csrfField(auth)}
       <label for="comment-${g.id}">Comment</label><input id="comment-${g.id}" name="comment" maxlength="1000">
       <div><button type="submit" name="decision" value="approve">Approve</button> <button type="submit" name="decision" value="deny" class="danger">Deny</button></div>

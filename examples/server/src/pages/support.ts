@@ -127,6 +127,15 @@ export function when(iso: string | null): Html {
   return html`<time datetime="${iso}">${iso.replace('T', ' ').slice(0, 16)} UTC</time>`;
 }
 
+/**
+ * "starts at …" beside the state of a grant that waits for its scheduled start (`startAt`): it is approved,
+ * or still asked for (then it starts at that time, or when approved if that is later).
+ */
+export function scheduledStart(grant: Pick<Grant, 'state' | 'startAt'>): Html {
+  if (!grant.startAt || !['requested', 'pending_approval', 'approved'].includes(grant.state)) return html``;
+  return html` <small class="starts">starts at ${when(grant.startAt)}${grant.state === 'approved' ? '' : ' at the earliest'}</small>`;
+}
+
 export function countdown(iso: string | null): Html {
   if (!iso) return html`—`;
   return html`<time datetime="${iso}" data-countdown="${iso}">${iso.replace('T', ' ').slice(0, 16)} UTC</time>`;

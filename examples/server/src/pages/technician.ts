@@ -1,13 +1,16 @@
 /**
- * Technician pages: what I may request, the request form, my grants (state, live countdown), reveal the
- * credential once (copy buttons, sign-in link with login hint), extend, end now, cancel.
+ * Technician pages: what I may request, the request form (with an optional scheduled start in the browser's
+ * local time), my grants (state, scheduled start, live countdown), reveal the credential once (copy buttons,
+ * sign-in link with login hint), extend, end now, cancel.
  */
 import type { Grant } from '@jitadmin/core';
-import { Router } from 'express';
+import { ForbiddenError, isJitError } from '@jitadmin/core';
+import { Router, type Request, type Response } from 'express';
+import type { AuthContext } from '../auth/context.js';
 import { html } from '../http/html.js';
 import type { RateLimiter } from '../http/rate-limit.js';
-import { ForbiddenError } from '@jitadmin/core';
 import { csrfField } from './layout.js';
+import { zonedToUtc } from './local-time.js';
 import { roleName } from './roles.js';
 import {
   action,
@@ -19,6 +22,7 @@ import {
   optionalText,
   page,
   roleList,
+  scheduledStart,
   show,
   stateBadge,
   when,
@@ -27,24 +31,53 @@ import {
 
 const TRANSIENT: Grant['state'][] = ['requested', 'approved', 'provisioning', 'deprovisioning'];
 
+/** What the request form holds: empty on a fresh page, what was sent when it comes back with an error. */
+interface RequestForm {
+  customerId: string;
+  roles: string[];
+  durationMinutes: string;
+  justification: string;
+  ticket: string;
+  startAt: string;
+  startAtZone: string;
+}
+
+/** The form sent back with a message next to a field, instead of a redirect that would lose what was typed. */
+interface FormProblem {
+  values: RequestForm;
+  startAtError: string;
+}
+
+/** An approved grant waiting for a start that has not come (nothing to watch for until then). */
+function waitingForStart(g: Grant, now: number): boolean {
+  return g.state === 'approved' && !!g.startAt && Date.parse(g.startAt) > now;
+}
+
+function utcText(iso: string): string {
+  return `${iso.replace('T', ' ').slice(0, 16)} UTC`;
+}
+
 export function technicianPages(deps: PageDeps & { revealLimiter: RateLimiter }): Router {
   const router = Router();
 
-  router.get(
-    '/access',
-    page(async (req, res, auth) => {
-      const [entitlements, mine, customerList] = await Promise.all([
-        auth.technician.appRoles.includes('technician') ? deps.jit.whatMayIRequest(auth.actor) : Promise.resolve([]),
-        deps.jit.listGrants(auth.actor, { scope: 'mine', limit: 50 }),
-        deps.jit.listCustomers(auth.actor),
-      ]);
-      const names = new Map(customerList.map((c) => [c.id, c.name]));
-      const customers = [...new Map(entitlements.map((e) => [e.customerId, e.customerName])).entries()];
-      const roles = [...new Set(entitlements.flatMap((e) => e.roles))];
-      // Which customers each role may be asked for (app.js hides the others when a customer is picked).
-      const roleCustomers = new Map(roles.map((r) => [r, [...new Set(entitlements.filter((e) => e.roles.includes(r)).map((e) => e.customerId))]]));
-      const refresh = mine.items.some((g) => TRANSIENT.includes(g.state));
-      const body = html`
+  /** The technician's page; with `problem`, the request form comes back filled in, the message beside its field. */
+  async function accessPage(req: Request, res: Response, auth: AuthContext, problem: FormProblem | null = null) {
+    const form = problem?.values;
+    const [entitlements, mine, customerList] = await Promise.all([
+      auth.technician.appRoles.includes('technician') ? deps.jit.whatMayIRequest(auth.actor) : Promise.resolve([]),
+      deps.jit.listGrants(auth.actor, { scope: 'mine', limit: 50 }),
+      deps.jit.listCustomers(auth.actor),
+    ]);
+    const names = new Map(customerList.map((c) => [c.id, c.name]));
+    const customers = [...new Map(entitlements.map((e) => [e.customerId, e.customerName])).entries()];
+    const roles = [...new Set(entitlements.flatMap((e) => e.roles))];
+    // Which customers each role may be asked for (app.js hides the others when a customer is picked).
+    const roleCustomers = new Map(roles.map((r) => [r, [...new Set(entitlements.filter((e) => e.roles.includes(r)).map((e) => e.customerId))]]));
+    const now = Date.now();
+    // Reload while a grant is on its way; not for one waiting days for its start, nor over a form with an error.
+    const refresh = !problem && mine.items.some((g) => TRANSIENT.includes(g.state) && !waitingForStart(g, now));
+    const startAtError = problem?.startAtError ?? null;
+    const body = html`
 <section aria-labelledby="may">
   <h2 id="may">What I may request</h2>
   ${entitlements.length === 0
@@ -63,16 +96,21 @@ ${entitlements.length === 0
   <form method="post" action="/access/request" class="stack">
     ${csrfField(auth)}
     <label for="customerId">Customer</label>
-    <select id="customerId" name="customerId" required>${customers.map(([id, name]) => html`<option value="${id}">${name}</option>`)}</select>
+    <select id="customerId" name="customerId" required>${customers.map(([id, name]) => html`<option value="${id}" ${form?.customerId === id ? html`selected` : ''}>${name}</option>`)}</select>
     <fieldset><legend>Roles</legend>
-      ${roles.map((r, i) => html`<div data-role-customers="${(roleCustomers.get(r) ?? []).join(' ')}"><input type="checkbox" id="role-${i}" name="roles" value="${r}"><label for="role-${i}">${roleName(r)}</label></div>`)}
+      ${roles.map((r, i) => html`<div data-role-customers="${(roleCustomers.get(r) ?? []).join(' ')}"><input type="checkbox" id="role-${i}" name="roles" value="${r}" ${form?.roles.includes(r) ? html`checked` : ''}><label for="role-${i}">${roleName(r)}</label></div>`)}
     </fieldset>
     <label for="durationMinutes">Duration in minutes (empty: the rule's default)</label>
-    <input id="durationMinutes" name="durationMinutes" type="number" min="5" step="1" inputmode="numeric">
+    <input id="durationMinutes" name="durationMinutes" type="number" min="5" step="1" inputmode="numeric" value="${form?.durationMinutes ?? ''}">
+    <label for="startAt">Start at (optional)</label>
+    <input id="startAt" name="startAt" type="datetime-local" value="${form?.startAt ?? ''}" aria-describedby="startAt-hint${startAtError ? ' startAt-error' : ''}" ${startAtError ? html`aria-invalid="true"` : ''}>
+    <input type="hidden" id="startAtZone" name="startAtZone" value="${form?.startAtZone ?? ''}">
+    <small id="startAt-hint">Empty: as soon as approved. In your browser's local time zone (<span data-zone-name>UTC when scripts are off</span>); at most 30 days ahead.</small>
+    ${startAtError ? html`<p id="startAt-error" class="error field-error">${startAtError}</p>` : ''}
     <label for="justification">Justification</label>
-    <textarea id="justification" name="justification" rows="3" maxlength="1000"></textarea>
+    <textarea id="justification" name="justification" rows="3" maxlength="1000">${form?.justification ?? ''}</textarea>
     <label for="ticket">Ticket reference</label>
-    <input id="ticket" name="ticket" maxlength="200">
+    <input id="ticket" name="ticket" maxlength="200" value="${form?.ticket ?? ''}">
     <button type="submit">Request access</button>
   </form>
 </section>`}
@@ -80,22 +118,59 @@ ${entitlements.length === 0
   <h2 id="mine">My grants</h2>
   ${mine.items.length === 0 ? html`<p>No grants yet.</p>` : grantTable(mine.items, auth, names)}
 </section>`;
-      await show(deps, req, res, { title: 'My access', body });
-    }),
+    await show(deps, req, res, {
+      title: 'My access',
+      body,
+      ...(problem ? { status: 400, error: 'Not requested: see "Start at" below.' } : {}),
+    });
+  }
+
+  router.get(
+    '/access',
+    page(async (req, res, auth) => accessPage(req, res, auth)),
   );
 
   router.post(
     '/access/request',
-    action(deps, () => '/access', async (req, _res, auth) => {
-      const grant = await deps.jit.requestAccess(auth.actor, {
+    action(deps, () => '/access', async (req, res, auth) => {
+      const values: RequestForm = {
         customerId: field(req, 'customerId'),
         roles: fields(req, 'roles'),
-        durationMinutes: optionalInt(req, 'durationMinutes'),
-        justification: optionalText(req, 'justification'),
-        ticket: optionalText(req, 'ticket'),
-      });
+        durationMinutes: field(req, 'durationMinutes'),
+        justification: field(req, 'justification'),
+        ticket: field(req, 'ticket'),
+        startAt: field(req, 'startAt').trim(),
+        startAtZone: field(req, 'startAtZone').trim(),
+      };
+      // The browser sends local wall-clock time; app.js adds its time zone (none, read as UTC, without scripts).
+      const start = values.startAt === '' ? null : zonedToUtc(values.startAt, values.startAtZone);
+      if (start && !start.ok) return accessPage(req, res, auth, { values, startAtError: start.message });
+      let grant: Grant;
+      try {
+        grant = await deps.jit.requestAccess(auth.actor, {
+          customerId: values.customerId,
+          roles: values.roles,
+          durationMinutes: optionalInt(req, 'durationMinutes'),
+          justification: optionalText(req, 'justification'),
+          ticket: optionalText(req, 'ticket'),
+          ...(start ? { startAt: start.iso } : {}),
+        });
+      } catch (error) {
+        // Core decides the allowed window (now to 30 days ahead); the page only words its refusal.
+        if (start && isJitError(error) && error.field === 'startAt') {
+          const startAtError =
+            Date.parse(start.iso) < Date.now()
+              ? `Start at (${utcText(start.iso)}) is in the past. Leave it empty to start as soon as approved.`
+              : `Start at (${utcText(start.iso)}) is more than 30 days ahead.`;
+          return accessPage(req, res, auth, { values, startAtError });
+        }
+        throw error;
+      }
       deps.poke();
-      return grant.state === 'pending_approval' ? 'Requested: waiting for approval.' : 'Requested: your account is being prepared.';
+      if (grant.state === 'pending_approval') {
+        return grant.startAt ? `Requested: waiting for approval; starts at ${utcText(grant.startAt)} at the earliest.` : 'Requested: waiting for approval.';
+      }
+      return grant.startAt ? `Scheduled: your account will be prepared at ${utcText(grant.startAt)}.` : 'Requested: your account is being prepared.';
     }),
   );
 
@@ -152,7 +227,7 @@ ${entitlements.length === 0
       const grant = await deps.jit.getGrant(auth.actor, String(req.params.grantId));
       const customer = (await deps.jit.listCustomers(auth.actor)).find((c) => c.id === grant.customerId);
       const body = html`<dl class="facts">
-  <dt>State</dt><dd>${stateBadge(grant.state)}${grant.step ? html` <small>(${grant.step.replace(/_/g, ' ')})</small>` : ''}</dd>
+  <dt>State</dt><dd>${stateBadge(grant.state)}${grant.step ? html` <small>(${grant.step.replace(/_/g, ' ')})</small>` : ''}${scheduledStart(grant)}</dd>
   <dt>Customer</dt><dd>${customer?.name ?? grant.customerId}</dd>
   <dt>Technician</dt><dd>${grant.technicianId}</dd>
   <dt>Roles</dt><dd>${roleList(grant.roles)}</dd>
@@ -160,6 +235,7 @@ ${entitlements.length === 0
   <dt>Justification</dt><dd>${grant.justification ?? '—'}</dd>
   <dt>Ticket</dt><dd>${grant.ticket ?? '—'}</dd>
   <dt>Requested</dt><dd>${when(grant.requestedAt)}</dd>
+  <dt>Scheduled start</dt><dd>${when(grant.startAt)}</dd>
   <dt>Active since</dt><dd>${when(grant.activatedAt)}</dd>
   <dt>Ends</dt><dd>${grant.state === 'active' ? countdown(grant.expiresAt) : when(grant.expiresAt)}</dd>
   <dt>Closed</dt><dd>${when(grant.closedAt)}${grant.endReason ? html` (${grant.endReason})` : ''}</dd>
@@ -194,7 +270,7 @@ function grantTable(grants: readonly Grant[], auth: { session: { csrf: string } 
       actions.push(html`<form method="post" action="/grants/${g.id}/revoke">${csrf}<button type="submit" class="danger">End now</button></form>`);
     }
     return html`<tr data-grant="${g.id}" data-state="${g.state}"><td>${names.get(g.customerId) ?? g.customerId}</td><td>${roleList(g.roles)}</td>
-      <td>${stateBadge(g.state)}</td><td>${g.state === 'active' ? countdown(g.expiresAt) : when(g.expiresAt ?? g.closedAt)}</td>
+      <td>${stateBadge(g.state)}${scheduledStart(g)}</td><td>${g.state === 'active' ? countdown(g.expiresAt) : when(g.expiresAt ?? g.closedAt)}</td>
       <td class="actions">${actions}<a href="/grants/${g.id}">Details</a></td></tr>`;
   })}</tbody></table>`;
 }
