@@ -97,7 +97,7 @@ export function mortalStore(store: Store, life: Life, transactionsLeft?: number)
       if (prop === 'close') return async () => {};
       return async (...args: unknown[]) => {
         life.guard();
-        if (prop === 'transaction') {
+        if (prop === 'transaction' || prop === 'writeGrant') {
           life.transactions++;
           if (transactionsLeft !== undefined && life.transactions > transactionsLeft) {
             life.kill();

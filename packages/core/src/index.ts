@@ -12,6 +12,7 @@ export * from './audit/chain.js';
 export * from './service/inputs.js';
 export type * from './service/types.js';
 export { createMemoryStore, MEMORY_STORE_INTERNALS } from './store/memory-store.js';
+export { applyGrantWrite } from './store/grant-write.js';
 export type { MemoryStore, MemoryStoreOptions, MemoryStoreInternals, MemorySecretRow } from './store/memory-store.js';
 export { liveGrantKey, compareGrantsNewestFirst, encodeGrantCursor, decodeGrantCursor } from './store/grant-order.js';
 export type { GrantCursor } from './store/grant-order.js';

@@ -6,6 +6,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
+  applyGrantWrite,
   ConflictError,
   NotFoundError,
   StoreError,
@@ -360,6 +361,14 @@ function createTx(sql: Statements, conn: Queryable, isOpen: () => boolean, heads
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
+/** `jit_write_grant` found another head than the one we chained after (migration 3). */
+const HEAD_MOVED = 'JA001';
+/**
+ * Failures of the one-statement write that the transaction path turns into the right outcome: a live-key race
+ * (unique violation: DUPLICATE_GRANT), a serialization failure or deadlock (retried there).
+ */
+const RETRY_AS_TRANSACTION = new Set(['23505', '40001', '40P01']);
+
 /**
  * Opens the store: checks the options, applies pending migrations (refusing a schema newer than this code:
  * `SCHEMA_TOO_NEW`), and resolves when it is ready. A database that cannot be reached rejects with
@@ -439,6 +448,45 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     schema,
     migration,
     transaction,
+
+    async writeGrant(write) {
+      const { grant, expectedVersion } = write;
+      const known = heads.get(grant.providerId);
+      const oneChain = write.audit.every((d) => d.providerId === grant.providerId);
+      // One statement when the events can be chained here (the head is known) and we are not inside a
+      // transaction; otherwise, and whenever the statement declines, the transaction it stands for.
+      if (oneChain && (known || write.audit.length === 0) && !current.getStore()?.open && !closed) {
+        const events: AuditEvent[] = [];
+        let previous = known ?? null;
+        for (const draft of write.audit) {
+          const event = chainAuditEvent(previous && previous.seq > 0 ? previous : null, structuredClone(draft));
+          events.push(event);
+          previous = event;
+        }
+        const names = Object.keys(write.putSecrets ?? {});
+        const params = [
+          ...grantParams(grant, expectedVersion + 1),
+          expectedVersion,
+          names,
+          names.map((n) => write.putSecrets![n]),
+          write.destroySecrets ?? false,
+          json(events),
+        ];
+        try {
+          const [row] = await driver.query<{ status: string }>(sql.writeGrant, params);
+          if (row?.status === 'ok') {
+            const last = events[events.length - 1];
+            if (last) rememberHead(heads, last.providerId, last.seq, last.hash);
+            return { grant: { ...structuredClone(grant), version: expectedVersion + 1 }, events };
+          }
+        } catch (error) {
+          const state = (error as { details?: { sqlState?: string } }).details?.sqlState;
+          if (state === HEAD_MOVED) heads.delete(grant.providerId);
+          else if (!state || !RETRY_AS_TRANSACTION.has(state)) throw error;
+        }
+      }
+      return transaction((tx) => applyGrantWrite(tx, write));
+    },
 
     async claimDue(now, limit, leaseMs, owner) {
       if (!Number.isFinite(now) || !Number.isFinite(limit) || !Number.isFinite(leaseMs) || leaseMs < 0) {

@@ -85,6 +85,10 @@ export function statements(schema: string) {
           AND EXISTS (${liveHolder(1, 2, 3, 4, 6)}))
       RETURNING 1 AS ok`,
 
+    /** `writeGrant` in one statement (migration 3): $1…$12 as `grantParams`, then expected version, secret names and values, destroy, events. */
+    writeGrant: `SELECT ${s}.jit_write_grant($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9, $10::integer,
+        $11::timestamptz, $12::jsonb, $13::integer, $14::text[], $15::text[], $16::boolean, $17::jsonb) AS status`,
+
     /**
      * The queue. The inner SELECT walks the partial `grants_due` index in due order, skipping rows another
      * claimer holds locked; the UPDATE sets the lease and bumps the version in the columns and in `data` alike.

@@ -5,18 +5,25 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { verifyChain } from '@jitadmin/core';
-import { makeAuditDraft, PROVIDER_A, PROVIDER_B } from '@jitadmin/core/testing';
+import { makeAuditDraft, makeGrant, PROVIDER_A, PROVIDER_B } from '@jitadmin/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStore, type PostgresStore } from '../src/index.js';
 import { freshSchema } from './support.js';
 
-/** A PGlite whose transactions note every statement they run. */
+/** A PGlite that notes every statement it runs, in transactions (`BEGIN`/`COMMIT` noted too) and outside. */
 function recording(db: PGlite): { db: PGlite; statements: string[] } {
   const statements: string[] = [];
   const proxy = new Proxy(db, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop === 'query' && typeof value === 'function') {
+        return (sql: string, params?: unknown[]) => {
+          statements.push(sql);
+          return (value as (s: string, p?: unknown[]) => unknown).call(target, sql, params);
+        };
+      }
       if (prop !== 'transaction' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      statements.push('BEGIN');
       return (fn: (tx: PGlite) => Promise<unknown>) =>
         (value as PGlite['transaction']).call(target, (tx) =>
           fn(
@@ -31,7 +38,7 @@ function recording(db: PGlite): { db: PGlite; statements: string[] } {
               },
             }) as unknown as PGlite,
           ),
-        );
+        ).finally(() => statements.push('COMMIT'));
     },
   });
   return { db: proxy, statements };
@@ -66,8 +73,42 @@ describe('audit append with a remembered chain head (PGlite, two stores on one s
     statementsOfA.length = 0;
     const event = await append(a, PROVIDER_A, 2);
     expect(event.seq).toBe(2);
+    expect(statementsOfA).toHaveLength(3);
+    expect(statementsOfA[1]).not.toMatch(/FOR UPDATE/);
+  });
+
+  it('writes a grant with its secret and events in one statement, outside any transaction, when the head is known', async () => {
+    const g = await a.transaction((tx) => tx.insertGrant(makeGrant({ providerId: PROVIDER_A })));
+    await append(a, PROVIDER_A, 3);
+    statementsOfA.length = 0;
+    const out = await a.writeGrant!({
+      grant: { ...g, step: 'ensure_account' },
+      expectedVersion: 0,
+      putSecrets: { password: 'sealed:p' },
+      audit: [makeAuditDraft({ providerId: PROVIDER_A, grantId: g.id }), makeAuditDraft({ providerId: PROVIDER_A, grantId: g.id })],
+    });
     expect(statementsOfA).toHaveLength(1);
-    expect(statementsOfA[0]).not.toMatch(/FOR UPDATE/);
+    expect(statementsOfA[0]).toMatch(/jit_write_grant/);
+    expect(out.grant.version).toBe(1);
+    expect(await b.getSecret(PROVIDER_A, g.id, 'password')).toBe('sealed:p');
+    const events = await b.listAudit(PROVIDER_A, { limit: 1000 });
+    expect(events.slice(-2)).toEqual(out.events);
+    expect(verifyChain(events).ok).toBe(true);
+  });
+
+  it('falls back to the transaction when another replica moved the head, and writes nothing twice', async () => {
+    const g = await a.transaction((tx) => tx.insertGrant(makeGrant({ providerId: PROVIDER_A })));
+    await append(a, PROVIDER_A, 4);
+    await append(b, PROVIDER_A, 5); // a's remembered head is now stale
+    statementsOfA.length = 0;
+    const out = await a.writeGrant!({ grant: { ...g, step: 'ensure_account' }, expectedVersion: 0, audit: [makeAuditDraft({ providerId: PROVIDER_A, grantId: g.id })] });
+    expect(statementsOfA[0]).toMatch(/jit_write_grant/);
+    expect(statementsOfA).toContain('BEGIN');
+    const events = await b.listAudit(PROVIDER_A, { limit: 1000 });
+    expect(events.filter((e) => e.grantId === g.id)).toEqual(out.events);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(verifyChain(events).ok).toBe(true);
+    expect((await b.getGrant(PROVIDER_A, g.id))!.version).toBe(1);
   });
 
   it('falls back to the locked head when another replica appended in between, and the chain stays whole', async () => {

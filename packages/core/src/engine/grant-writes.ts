@@ -1,4 +1,4 @@
-import type { AuditValue } from '../domain/audit.js';
+import type { AuditDraft, AuditValue } from '../domain/audit.js';
 import type { Grant } from '../domain/grant.js';
 import type { Actor } from '../domain/provider.js';
 import type { JitEvent } from '../ports/events.js';
@@ -41,6 +41,18 @@ function toAuditValue(value: unknown): AuditValue {
  */
 export async function writeGrant(ctx: Context, actor: string, before: Grant, change: GrantChange): Promise<Grant> {
   const at = ctx.nowIso();
+  if (ctx.store.writeGrant && !change.alsoInTx) {
+    // The same write as the transaction below, in one step where the store can (one statement on PostgreSQL).
+    const { grant } = await ctx.store.writeGrant({
+      grant: { ...change.grant, updatedAt: at },
+      expectedVersion: before.version,
+      ...(change.putSecrets ? { putSecrets: change.putSecrets } : {}),
+      ...(change.destroySecrets ? { destroySecrets: true } : {}),
+      audit: change.audit.map((note) => auditDraft(change.grant, actor, at, note)),
+    });
+    for (const event of change.events ?? []) ctx.emit(event);
+    return grant;
+  }
   const stored = await ctx.store.transaction(async (tx) => {
     const next = await tx.updateGrant({ ...change.grant, updatedAt: at }, before.version);
     for (const [name, sealed] of Object.entries(change.putSecrets ?? {})) {
@@ -55,21 +67,15 @@ export async function writeGrant(ctx: Context, actor: string, before: Grant, cha
   return stored;
 }
 
+function auditDraft(grant: Grant, actor: string, at: string, note: AuditNote): AuditDraft {
+  const details: Record<string, AuditValue> = {};
+  for (const [k, v] of Object.entries(note.details ?? {})) if (v !== undefined) details[k] = toAuditValue(v);
+  return { providerId: grant.providerId, at, actor: note.actor ?? actor, action: note.action, grantId: grant.id, customerId: grant.customerId, details };
+}
+
 /** Appends a grant's audit notes, in order, inside the caller's transaction. */
 export async function appendAuditNotes(tx: StoreTx, grant: Grant, actor: string, at: string, notes: readonly AuditNote[]): Promise<void> {
-  for (const note of notes) {
-    const details: Record<string, AuditValue> = {};
-    for (const [k, v] of Object.entries(note.details ?? {})) if (v !== undefined) details[k] = toAuditValue(v);
-    await tx.appendAudit({
-      providerId: grant.providerId,
-      at,
-      actor: note.actor ?? actor,
-      action: note.action,
-      grantId: grant.id,
-      customerId: grant.customerId,
-      details,
-    });
-  }
+  for (const note of notes) await tx.appendAudit(auditDraft(grant, actor, at, note));
 }
 
 /** Event for a grant, with the fields every grant event carries. */

@@ -117,6 +117,18 @@ export interface StoreWriter {
 
 export interface StoreTx extends StoreReader, StoreWriter {}
 
+/** One grant write with what goes with it: see `Store.writeGrant`. */
+export interface GrantWrite {
+  grant: Grant;
+  expectedVersion: number;
+  /** Sealed secrets to store (replacing any of the same name). */
+  putSecrets?: Readonly<Record<string, string>>;
+  /** Destroy every secret of the grant (after `putSecrets`). */
+  destroySecrets?: boolean;
+  /** Audit events to append, in order, after the provider's chain head. */
+  audit: readonly AuditDraft[];
+}
+
 export interface StoreCapabilities {
   /** `claimDue` is safe across processes (several replicas may share the store). */
   atomicClaim: boolean;
@@ -137,6 +149,16 @@ export interface Store extends StoreReader {
    * a store error inside `fn`, end the transaction (rethrow): the database may have aborted it.
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+
+  /**
+   * Optional: a grant write as one atomic step, in fewer round trips than the transaction it stands for —
+   * `transaction(tx => updateGrant(grant, expectedVersion); putSecret each; deleteSecrets if asked; appendAudit
+   * each)` — with the same outcome and the same errors (`VERSION_CONFLICT`, `NOT_FOUND`, `DUPLICATE_GRANT`;
+   * nothing written when it fails). Returns the stored grant and the appended events. Core uses it for every
+   * grant write that needs nothing else in its transaction; without it, core runs that transaction. Not inside
+   * `transaction`. The conformance suite checks it when present.
+   */
+  writeGrant?(write: GrantWrite): Promise<{ grant: Grant; events: AuditEvent[] }>;
 
   /**
    * Claims up to `limit` grants whose `dueAt <= now` and whose lease is null or ended (`lease.until <= now`),

@@ -17,6 +17,7 @@ import type { Grant, TechnicianAccount } from '../domain/grant.js';
 import type { Provider, Technician } from '../domain/provider.js';
 import type { EntitlementRule } from '../domain/rule.js';
 import { ConflictError, NotFoundError, StoreError, ValidationError } from '../errors.js';
+import { applyGrantWrite } from './grant-write.js';
 import type { AuditQuery, GrantFilter, GrantPage, Store, StoreReader, StoreTx } from '../ports/store.js';
 import {
   clampLimit,
@@ -398,6 +399,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     name,
     capabilities: { atomicClaim: false, durable: false },
     transaction,
+    // The reference semantics, as one transaction (the memory store has no round trips to save).
+    writeGrant: (write) => transaction((tx) => applyGrantWrite(tx, write)),
 
     async claimDue(now, limit, leaseMs, owner) {
       if (!Number.isFinite(now) || !Number.isFinite(limit) || !Number.isFinite(leaseMs) || leaseMs < 0) {

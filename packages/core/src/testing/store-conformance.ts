@@ -24,6 +24,7 @@ import { modelTests } from './store/model.js';
 import { recordTests } from './store/records.js';
 import { secretTests } from './store/secrets.js';
 import { transactionTests } from './store/transactions.js';
+import { writeGrantTests } from './store/write-grant.js';
 import type { StoreConformanceOptions, StoreHarness } from './store/types.js';
 
 export type { StoreConformanceOptions, StoreConformanceSection, StoreHarness, StoreInspector } from './store/types.js';
@@ -56,6 +57,7 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     secretTests(ctx);
     auditTests(ctx);
     transactionTests(ctx);
+    writeGrantTests(ctx);
     modelTests(ctx);
     if (options.additionalTests) describe(`${options.name}: own tests`, () => options.additionalTests!(ctx.h));
   });

@@ -21,15 +21,16 @@ function holdCreateAccount(directory: World['directory'], holds: (tenantId: stri
   return { directory: held, release };
 }
 
-/** The store with the named methods' calls noted, in order. */
+/** The store with the named methods' calls noted, in order (a transaction and a one-step grant write as `write`). */
 function noteCalls(store: World['store'], methods: readonly string[]) {
   const log: string[] = [];
+  const name = (prop: string) => (prop === 'transaction' || prop === 'writeGrant' ? 'write' : prop);
   const proxy = new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof prop !== 'string' || !methods.includes(prop) || typeof value !== 'function') return value;
       return (...args: unknown[]) => {
-        log.push(prop);
+        log.push(name(prop));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -97,7 +98,7 @@ describe('scheduler loop', () => {
 
     it('an approval writes itself and the start of provisioning in one transaction, and the grant runs without a claim', async () => {
       const w = await createWorld();
-      const { store: proxy, log } = noteCalls(w.store, ['claimDue', 'transaction']);
+      const { store: proxy, log } = noteCalls(w.store, ['claimDue', 'transaction', 'writeGrant']);
       const jit = createJitAdmin({ store: proxy, directory: w.directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
       jit.scheduler.start();
       const g = await jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.globalAdmin], justification: 'incident', ticket: 'T-1' });
@@ -109,7 +110,7 @@ describe('scheduler loop', () => {
       expect(approved.lease?.owner).toBe(jit.options.workerId);
       await until(async () => (await w.store.getGrant(g.providerId, g.id))!.state === 'active');
       // approve+start, then active: two transactions, and no claim before the grant is active.
-      expect(log.slice(0, 2)).toEqual(['transaction', 'transaction']);
+      expect(log.slice(0, 2)).toEqual(['write', 'write']);
       const audit = await w.store.listAudit(g.providerId, { grantId: g.id, limit: 100 });
       const approvedAt = audit.findIndex((e) => e.action === 'grant.approved');
       expect(audit[approvedAt + 1]).toMatchObject({ action: 'grant.provisioning_started', actor: 'system:scheduler', at: audit[approvedAt]!.at });
@@ -119,7 +120,7 @@ describe('scheduler loop', () => {
 
     it('an auto-approved request starts in its own transaction; a revoke cuts access without a claim', async () => {
       const w = await createWorld();
-      const { store: proxy, log } = noteCalls(w.store, ['claimDue', 'transaction']);
+      const { store: proxy, log } = noteCalls(w.store, ['claimDue', 'transaction', 'writeGrant']);
       const jit = createJitAdmin({ store: proxy, directory: w.directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
       jit.scheduler.start();
       for (let i = 0; i < 20; i++) await settle();
@@ -127,13 +128,13 @@ describe('scheduler loop', () => {
       const g = await jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] });
       expect(g.state).toBe('provisioning');
       await until(async () => (await w.store.getGrant(g.providerId, g.id))!.state === 'active');
-      expect(log.slice(0, 2)).toEqual(['transaction', 'transaction']);
+      expect(log.slice(0, 2)).toEqual(['write', 'write']);
       const account = (await w.store.getGrant(g.providerId, g.id))!.account!;
       for (let i = 0; i < 20; i++) await settle();
       log.length = 0;
       await jit.revoke(w.admin, g.id);
       await until(async () => (await w.store.getGrant(g.providerId, g.id))!.state === 'closed');
-      expect(log[0]).toBe('transaction');
+      expect(log[0]).toBe('write');
       expect(log.indexOf('claimDue') === -1 || log.indexOf('claimDue') > 1).toBe(true);
       expect(w.directory.inspect.assignments(w.tenantId, account.objectId!)).toEqual([]);
       await jit.close();

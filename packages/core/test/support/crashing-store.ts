@@ -19,7 +19,7 @@ export function crashAfterWrites(store: Store, writesLeft: number): { store: Sto
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function') return value;
-      if (prop === 'transaction' || prop === 'claimDue') {
+      if (prop === 'transaction' || prop === 'writeGrant' || prop === 'claimDue') {
         return async (...args: unknown[]) => {
           guard();
           if (left-- <= 0) {

@@ -9,6 +9,7 @@ import type { Driver } from '../drivers/driver.js';
 import { STORE_NAME } from '../errors.js';
 import { INIT_SQL } from './0001_init.js';
 import { LEASED_INDEX_SQL } from './0002_leased_index.js';
+import { WRITE_GRANT_SQL } from './0003_write_grant.js';
 
 export interface Migration {
   version: number;
@@ -20,6 +21,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'init', sql: INIT_SQL },
   { version: 2, name: 'leased_index', sql: LEASED_INDEX_SQL },
+  { version: 3, name: 'write_grant', sql: WRITE_GRANT_SQL },
 ]);
 
 /** The schema version this code writes. */

@@ -43,6 +43,8 @@ export type StoreConformanceSection =
   | 'audit'
   | 'auditConcurrency'
   | 'transactions'
+  /** The optional one-step `writeGrant` (runs only when the store has it). */
+  | 'writeGrant'
   /** Reads outside a transaction do not see its uncommitted writes. Needs a second connection while one transaction is open. */
   | 'readCommitted'
   | 'providerIsolation'
