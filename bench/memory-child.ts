@@ -1,6 +1,6 @@
 /**
  * Memory child: run by `bench/memory.ts` as `node --expose-gc --import tsx bench/memory-child.ts --store K
- * --grants N`. Prints, as one JSON line, the resident set (after gc) of: Node alone; the service, scheduler,
+ * --grants N [--data-dir D]` (PGlite in directory D, new or not, instead of in memory). Prints, as one JSON line, the resident set (after gc) of: Node alone; the service, scheduler,
  * Entra adapter and store with nothing connected (what a deployment holds idle); the same with the fake Entra
  * ID over msw, 100 connected customers and 100 technicians (the bench's idle); and then holding N live
  * (active) grants.
@@ -21,6 +21,8 @@ const opt = (name: string, fallback: string): string => {
 };
 const kind = opt('store', 'memory') as StoreKind;
 const grants = Number(opt('grants', '10000'));
+/** PGlite's data directory (what a deployment uses); empty: in memory. */
+const dataDir = opt('data-dir', '');
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('memory-child needs node --expose-gc');
@@ -42,7 +44,7 @@ const nodeOnly = await settle();
 const { createAesGcmSecretBox, createJitAdmin } = await import('@jitadmin/core');
 const { entraDirectory } = await import('@jitadmin/entra-adapter');
 const { openStore } = await import('./stores.js');
-const bare = await openStore(kind);
+const bare = await openStore(kind, dataDir ? { dataDir } : {});
 const bareJit = createJitAdmin({
   store: bare.store,
   directory: entraDirectory({ clientId: '00000000-0000-4000-8000-000000000001', credential: { clientSecret: 'unused' } }),

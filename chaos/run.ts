@@ -65,10 +65,9 @@ async function postgresReachable(): Promise<boolean> {
 
 async function openStore(kind: 'memory' | 'pglite' | 'postgres', seed: number, keep: boolean): Promise<{ store: Store; done: () => Promise<void>; label: string }> {
   if (kind === 'memory') return { store: createMemoryStore(), done: async () => {}, label: 'memory' };
-  const { postgresStore } = await import('@jitadmin/store-postgres');
+  const { openEmbedded, postgresStore } = await import('@jitadmin/store-postgres');
   if (kind === 'pglite') {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const store = await postgresStore({ db: new PGlite() });
+    const store = await postgresStore({ db: await openEmbedded() });
     return { store, done: () => store.close(), label: 'pglite' };
   }
   const { default: pg } = await import('pg');

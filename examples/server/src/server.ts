@@ -10,7 +10,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import {
   createAesGcmSecretBox,
   createJitAdmin,
@@ -22,7 +21,7 @@ import {
 } from '@jitadmin/core';
 import { entraDirectory, type EntraCredential } from '@jitadmin/entra-adapter';
 import type { FakeEntra } from '@jitadmin/entra-adapter/testing';
-import { postgresStore } from '@jitadmin/store-postgres';
+import { openEmbedded, postgresStore } from '@jitadmin/store-postgres';
 import pg from 'pg';
 import type { DestinationStream, Logger } from 'pino';
 import { buildApp, type BuiltApp } from './app.js';
@@ -90,7 +89,7 @@ async function openStore(config: ServerConfig): Promise<Store> {
     return postgresStore({ db: new pg.Pool({ connectionString: config.databaseUrl, max: 10 }) });
   }
   mkdirSync(config.dataDir, { recursive: true });
-  return postgresStore({ db: new PGlite(join(config.dataDir, 'pglite')) });
+  return postgresStore({ db: await openEmbedded(join(config.dataDir, 'pglite')) });
 }
 
 /** Times every directory call for the metrics; outcome is `ok` or the jitadmin error code. */
