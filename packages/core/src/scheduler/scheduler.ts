@@ -136,16 +136,16 @@ export class Scheduler {
    * (a Retry-After, a slow tenant) holds one slot, never the others: each finished task frees its slot and
    * wakes the loop.
    */
-  private async claimAndStart(): Promise<{ claimed: number; full: boolean }> {
+  private async claimAndStart(): Promise<{ claimed: number; full: boolean; at: number }> {
     const { store, clock, options } = this.ctx;
     const free = options.concurrency - this.inFlight.size - this.reserved;
-    if (free <= 0) return { claimed: 0, full: false };
     const now = clock.now();
+    if (free <= 0) return { claimed: 0, full: false, at: now };
     const wanted = Math.min(free, options.claimBatch);
     const claimed = await store.claimDue(now, wanted, options.leaseMs, options.workerId);
     this.stats.passes++;
     for (const grant of claimed) this.startTask(grant, now);
-    return { claimed: claimed.length, full: claimed.length === wanted };
+    return { claimed: claimed.length, full: claimed.length === wanted, at: now };
   }
 
   private startTask(grant: Grant, claimedAt: number, scope?: RunScope): void {
@@ -178,8 +178,9 @@ export class Scheduler {
     while (this.running) {
       let claimed = 0;
       let full = false;
+      let claimedAt = clock.now();
       try {
-        ({ claimed, full } = await this.claimAndStart());
+        ({ claimed, full, at: claimedAt } = await this.claimAndStart());
         if (options.reconcileIntervalMs > 0 && clock.now() - this.lastReconcile >= options.reconcileIntervalMs) {
           this.lastReconcile = clock.now();
           await this.reconcile().catch((error: unknown) =>
@@ -202,8 +203,9 @@ export class Scheduler {
       } catch {
         // The store is down: sleep the sweep interval and try again.
       }
-      // Due but not claimable (leased by another worker): poll gently rather than spin.
-      if (claimed === 0 && due !== null && due <= clock.now()) waitMs = Math.max(waitMs, 50);
+      // Due already when we asked, yet nothing claimed (leased by another worker): poll gently rather than
+      // spin. Work that fell due just after the claim's instant is claimed at once instead.
+      if (claimed === 0 && due !== null && due <= claimedAt) waitMs = Math.max(waitMs, 50);
       if (options.reconcileIntervalMs > 0) {
         waitMs = Math.min(waitMs, Math.max(0, this.lastReconcile + options.reconcileIntervalMs - clock.now()));
       }

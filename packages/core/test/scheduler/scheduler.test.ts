@@ -171,6 +171,40 @@ describe('scheduler loop', () => {
     });
   });
 
+  it('claims at once what fell due while it was claiming (no 50 ms poll for work nobody else holds)', async () => {
+    const w = await createWorld();
+    const g = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk], durationMinutes: 15 });
+    await w.jit.scheduler.drain();
+    const expiresAt = Date.parse((await w.store.getGrant(g.providerId, g.id))!.expiresAt!);
+    let slowClaim = false;
+    const store = new Proxy(w.store, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'claimDue' || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const claimed = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          // The claim took a millisecond, in which the grant fell due.
+          if (slowClaim) {
+            slowClaim = false;
+            await w.clock.advance(1);
+          }
+          return claimed;
+        };
+      },
+    });
+    const jit = createJitAdmin({ store, directory: w.directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
+    jit.scheduler.start();
+    for (let i = 0; i < 20; i++) await settle();
+    await w.clock.set(expiresAt - 1);
+    for (let i = 0; i < 20; i++) await settle();
+    slowClaim = true;
+    jit.scheduler.poke();
+    for (let i = 0; i < 100 && (await w.store.getGrant(g.providerId, g.id))!.state === 'active'; i++) await settle();
+    expect(w.clock.now()).toBe(expiresAt);
+    expect((await w.store.getGrant(g.providerId, g.id))!.state).not.toBe('active');
+    await jit.close();
+  });
+
   it('wakes at the nearest due time on its own timer and expires on time', async () => {
     const w = await createWorld();
     const g = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk], durationMinutes: 15 });
