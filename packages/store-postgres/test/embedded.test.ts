@@ -1,25 +1,16 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JitError } from '@jitadmin/core';
 import { makeGrant, PROVIDER_A } from '@jitadmin/core/testing';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { initDataDirInChild } from '../src/embedded.js';
 import { EMBEDDED_SHARED_BUFFERS, openEmbedded, postgresStore, type PGliteLike } from '../src/index.js';
+import { rejectionOf } from './support.js';
 
 async function show(db: PGliteLike, name: string): Promise<string> {
   const rows = (await db.query<Record<string, string>>(`SHOW ${name}`)).rows;
   return rows[0]![name]!;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<JitError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected a jitadmin error').toBeInstanceOf(JitError);
-  return error as JitError;
 }
 
 describe('openEmbedded', () => {

@@ -3,8 +3,10 @@
  * (`StoreInspector`) the conformance suite checks the store against.
  */
 import { PGlite } from '@electric-sql/pglite';
+import { JitError } from '@jitadmin/core';
 import type { StoreHarness, StoreInspector } from '@jitadmin/core/testing';
 import pg from 'pg';
+import { expect } from 'vitest';
 import { postgresStore, type PostgresStore } from '../src/index.js';
 
 /** The real server: `JITADMIN_TEST_PG_URL`, or the local default. */
@@ -146,4 +148,14 @@ export function serverHarnesses(): Harnesses {
       admin = undefined;
     },
   };
+}
+
+/** What the promise rejected with, which must be a jitadmin error. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<JitError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, 'expected a jitadmin error').toBeInstanceOf(JitError);
+  return error as JitError;
 }

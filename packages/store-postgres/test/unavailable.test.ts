@@ -1,19 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { JitError } from '@jitadmin/core';
 import { makeGrant } from '@jitadmin/core/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStore } from '../src/index.js';
-import { freshSchema, serverPool, serverReachable } from './support.js';
-
-async function rejectionOf(promise: Promise<unknown>): Promise<JitError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected a jitadmin error').toBeInstanceOf(JitError);
-  return error as JitError;
-}
+import { freshSchema, rejectionOf, serverPool, serverReachable } from './support.js';
 
 describe('an unreachable database', () => {
   it('is STORE_UNAVAILABLE naming host:port/database, never the password (connection refused)', async () => {
