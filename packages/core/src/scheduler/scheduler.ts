@@ -68,8 +68,11 @@ export class Scheduler {
     this.running = false;
     this.wake.abort();
     await this.loop;
-    // A grant reserved before the stop may start while we wait: wait for it too.
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    // A grant reserved before the stop starts when its write lands (or the slot is given back): wait for both.
+    while (this.inFlight.size > 0 || this.reserved > 0) {
+      if (this.inFlight.size > 0) await Promise.all(this.inFlight);
+      else await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     this.loop = null;
   }
 

@@ -155,6 +155,40 @@ describe('scheduler loop', () => {
       await jit.close();
     });
 
+    it('a stop while an approval is being written waits for that grant to run', async () => {
+      const w = await createWorld();
+      let land!: () => void;
+      const landed = new Promise<void>((resolve) => (land = resolve));
+      let holdWrites = false;
+      const store = new Proxy(w.store, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if ((prop !== 'writeGrant' && prop !== 'transaction') || typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            if (holdWrites) {
+              holdWrites = false;
+              await landed;
+            }
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const jit = createJitAdmin({ store, directory: w.directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
+      jit.scheduler.start();
+      for (let i = 0; i < 20; i++) await settle();
+      holdWrites = true;
+      const request = jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] });
+      for (let i = 0; i < 20; i++) await settle();
+      let stopped = false;
+      const stopping = jit.close().then(() => (stopped = true));
+      for (let i = 0; i < 20; i++) await settle();
+      expect(stopped).toBe(false);
+      land();
+      const g = await request;
+      await stopping;
+      expect((await w.store.getGrant(g.providerId, g.id))!.state).toBe('active');
+    });
+
     it('gives the slot back when the write fails', async () => {
       const w = await createWorld();
       const jit = createJitAdmin({ store: w.store, directory: w.directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { concurrency: 1, sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
