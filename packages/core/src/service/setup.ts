@@ -91,6 +91,16 @@ export class SetupService {
     return this.ctx.store.listTechnicians(actor.providerId);
   }
 
+  async getTechnician(actor: Actor, technicianId: string): Promise<Technician> {
+    assertActor(actor);
+    const id = checkId(technicianId, 'Technician');
+    const self = actor.kind === 'person' && actor.technicianId === id;
+    // Others' records are not for plain technicians: they read as not found, like another provider's.
+    const technician = self || hasRole(actor, 'admin') || hasRole(actor, 'approver') ? await this.ctx.store.getTechnician(actor.providerId, id) : null;
+    if (!technician) throw new NotFoundError('Technician not found');
+    return technician;
+  }
+
   async createCustomer(actor: Actor, input: unknown): Promise<Customer> {
     requireAdmin(actor);
     const parsed = parseInput(CustomerInput, input);
@@ -254,6 +264,14 @@ export class SetupService {
     assertActor(actor);
     if (!hasRole(actor, 'admin') && !hasRole(actor, 'approver')) throw new ForbiddenError('FORBIDDEN', 'Only admins and approvers may list rules');
     return this.ctx.store.listRules(actor.providerId);
+  }
+
+  async getRule(actor: Actor, ruleId: string): Promise<EntitlementRule> {
+    assertActor(actor);
+    if (!hasRole(actor, 'admin') && !hasRole(actor, 'approver')) throw new ForbiddenError('FORBIDDEN', 'Only admins and approvers may read rules');
+    const rule = await this.ctx.store.getRule(actor.providerId, checkId(ruleId, 'Rule'));
+    if (!rule) throw new NotFoundError('Rule not found');
+    return rule;
   }
 
   async listAudit(actor: Actor, input: unknown = {}): Promise<AuditEvent[]> {

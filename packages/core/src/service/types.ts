@@ -66,6 +66,8 @@ export interface JitAdminService {
   getProvider(providerId: string): Promise<Provider>;
   upsertTechnician(actor: Actor, input: TechnicianInput): Promise<Technician>;
   listTechnicians(actor: Actor): Promise<Technician[]>;
+  /** One technician: admins and approvers read any, a technician reads its own; `NOT_FOUND` otherwise. */
+  getTechnician(actor: Actor, technicianId: string): Promise<Technician>;
   createCustomer(actor: Actor, input: CustomerInput): Promise<Customer>;
   listCustomers(actor: Actor): Promise<Customer[]>;
   getCustomer(actor: Actor, customerId: string): Promise<Customer>;
@@ -77,6 +79,8 @@ export interface JitAdminService {
   updateRule(actor: Actor, ruleId: string, input: RuleInput): Promise<EntitlementRule>;
   deleteRule(actor: Actor, ruleId: string): Promise<void>;
   listRules(actor: Actor): Promise<EntitlementRule[]>;
+  /** One rule (admins and approvers). */
+  getRule(actor: Actor, ruleId: string): Promise<EntitlementRule>;
 
   // The grant lifecycle.
   whatMayIRequest(actor: Actor): Promise<Entitlement[]>;
