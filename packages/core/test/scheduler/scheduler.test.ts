@@ -189,6 +189,55 @@ describe('scheduler loop', () => {
       expect((await w.store.getGrant(g.providerId, g.id))!.state).toBe('active');
     });
 
+    it('a process that dies right after an approval handed it over: another takes the grant when the lease ends', async () => {
+      const w = await createWorld();
+      let dead = false;
+      const mortal = new Proxy(w.store, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            if (dead) throw new Error('process is dead');
+            const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            // Dies as the approval-and-start write lands, before the grant it handed over runs.
+            if (prop === 'writeGrant') dead = true;
+            return result;
+          };
+        },
+      });
+      const deadDirectory = new Proxy(w.directory, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (dead) return Promise.reject(new Error('process is dead'));
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      }) as DirectoryAdapter;
+      const doomed = createJitAdmin({ store: mortal, directory: deadDirectory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
+      doomed.scheduler.start();
+      for (let i = 0; i < 20; i++) await settle();
+      const g = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.globalAdmin], justification: 'incident', ticket: 'T-2' });
+      await w.jit.approve(w.approver, g.id);
+      const handed = await doomed.approve(w.approver2, g.id);
+      expect(handed).toMatchObject({ state: 'provisioning', step: 'ensure_account', lease: { owner: doomed.options.workerId } });
+      for (let i = 0; i < 20; i++) await settle();
+      expect(w.directory.calls.filter((c) => c.method === 'createAccount')).toHaveLength(0);
+      await doomed.close().catch(() => undefined);
+
+      const next = w.restart();
+      await next.scheduler.drain();
+      expect((await w.store.getGrant(g.providerId, g.id))!.state).toBe('provisioning'); // still leased by the dead one
+      await w.clock.advance(doomed.options.leaseMs);
+      await next.scheduler.drain();
+      const active = (await w.store.getGrant(g.providerId, g.id))!;
+      expect(active.state).toBe('active');
+      expect(w.directory.inspect.createdCount(w.tenantId, active.account!.userPrincipalName)).toBe(1);
+      const credential = await next.revealCredential(w.tech, g.id);
+      expect(w.directory.inspect.checkPassword(w.tenantId, active.account!.objectId!, credential.password!)).toBe(true);
+    });
+
     it('gives the slot back when the write fails', async () => {
       const w = await createWorld();
       const jit = createJitAdmin({ store: w.store, directory: w.directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { concurrency: 1, sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
