@@ -1,5 +1,5 @@
 import { ConflictError, DirectoryError, ForbiddenError, JitError, isJitError, wrapAdapterError } from '../errors.js';
-import type { Connection } from '../domain/customer.js';
+import type { Connection, Customer } from '../domain/customer.js';
 import type { Grant, GrantStep } from '../domain/grant.js';
 import type { Technician } from '../domain/provider.js';
 import type { TenantRef } from '../ports/directory.js';
@@ -32,6 +32,14 @@ export interface PreparedStart {
 /** Entra refused to change an account because it holds an admin role (see GRAPH.md). */
 const isPrivilegedTarget = (error: unknown): error is JitError =>
   error instanceof JitError && error.code === 'PERMISSION_MISSING' && error.details.reason === 'privileged_target';
+
+/** Records a caller of `prepareStart` has at hand. */
+export interface KnownRecords {
+  customer?: Customer;
+  technician?: Technician;
+}
+
+const tenantKey = (g: Pick<Grant, 'providerId' | 'customerId'>): string => `${g.providerId}\n${g.customerId}`;
 
 export const secretContext = (grant: Pick<Grant, 'providerId' | 'id'>, name: string): string =>
   `grant:${grant.providerId}:${grant.id}:${name}`;
@@ -124,10 +132,13 @@ export class GrantEngine {
    * For a caller about to make an approved grant due now and run it in this process at once (the service's
    * hand-off): the start of provisioning, to write in the same transaction as the approval, so the first Graph
    * call follows that one write. Null when the grant cannot start now; then the run starts it as usual. After
-   * the write, set `scope.password` and run the grant with `scope`.
+   * the write, set `scope.password` and run the grant with `scope`. `known`: what the caller has read already
+   * (the grant's customer and technician), so the run does not read it again.
    */
-  async prepareStart(g: Grant, scope: RunScope): Promise<PreparedStart | null> {
+  async prepareStart(g: Grant, scope: RunScope, known: KnownRecords = {}): Promise<PreparedStart | null> {
     if (g.state !== 'approved' || (g.startAt && this.ctx.clock.now() < Date.parse(g.startAt))) return null;
+    if (known.customer?.id === g.customerId) scope.tenants.set(tenantKey(g), known.customer.connection ?? null);
+    if (known.technician?.id === g.technicianId) scope.technician = Promise.resolve(known.technician);
     try {
       return await this.startChange(g, await this.tenantOf(g, scope), scope);
     } catch {
@@ -138,10 +149,12 @@ export class GrantEngine {
   private async startChange(g: Grant, tenant: TenantRef, scope: RunScope): Promise<PreparedStart> {
     const expiresAt = new Date(this.ctx.clock.now() + g.durationMinutes * 60_000).toISOString();
     const upn = this.upnFor(g, tenant);
-    // Read alongside the write (another connection on a server), not after it on the critical path.
-    const technician = this.ctx.store.getTechnician(g.providerId, g.technicianId);
-    technician.catch(() => {}); // awaited (and its failure met) in ensureAccount
-    scope.technician = technician;
+    if (!scope.technician) {
+      // Read alongside the write (another connection on a server), not after it on the critical path.
+      const technician = this.ctx.store.getTechnician(g.providerId, g.technicianId);
+      technician.catch(() => {}); // awaited (and its failure met) in ensureAccount
+      scope.technician = technician;
+    }
     const password = generatePassword();
     const sealed = await this.ctx.secretBox.seal(password, secretContext(g, 'password'));
     const change: GrantChange = {
@@ -445,7 +458,7 @@ export class GrantEngine {
 
   /** The grant's tenant; read once per claim (every step of one run needs it). */
   private async tenantOf(g: Grant, scope: RunScope, allowBroken = false): Promise<TenantRef> {
-    const key = `${g.providerId}\n${g.customerId}`;
+    const key = tenantKey(g);
     let connection = scope.tenants.get(key);
     if (connection === undefined) {
       connection = (await this.ctx.store.getCustomer(g.providerId, g.customerId))?.connection ?? null;

@@ -1,6 +1,6 @@
 import type { Grant } from '../domain/grant.js';
 import type { Context } from '../engine/context.js';
-import type { GrantEngine, PreparedStart, RunScope } from '../engine/grant-engine.js';
+import type { GrantEngine, KnownRecords, PreparedStart, RunScope } from '../engine/grant-engine.js';
 import type { ReconcileReport } from '../service/types.js';
 
 /**
@@ -14,7 +14,7 @@ export interface Reservation {
    * For an approved grant: the start of provisioning, to write in the same transaction (then pass it to
    * `start`). Null when the grant cannot start now.
    */
-  prepareStart(grant: Grant): Promise<PreparedStart | null>;
+  prepareStart(grant: Grant, known?: KnownRecords): Promise<PreparedStart | null>;
   /** Runs the grant as stored by the write that carried `lease` (and `prepared`, if it was written too). */
   start(grant: Grant, prepared?: PreparedStart | null): void;
   cancel(): void;
@@ -94,7 +94,7 @@ export class Scheduler {
     const scope = this.engine.newScope();
     return {
       lease: { owner: options.workerId, until: new Date(clock.now() + options.leaseMs).toISOString() },
-      prepareStart: (grant) => this.engine.prepareStart(grant, scope),
+      prepareStart: (grant, known) => this.engine.prepareStart(grant, scope, known),
       start: (grant, prepared) => {
         if (!close()) return;
         if (prepared) scope.password = prepared.password;

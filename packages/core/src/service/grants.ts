@@ -3,7 +3,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError, isJitErr
 import type { Grant } from '../domain/grant.js';
 import type { Actor } from '../domain/provider.js';
 import type { Context } from '../engine/context.js';
-import { secretContext, type PreparedStart } from '../engine/grant-engine.js';
+import { secretContext, type KnownRecords, type PreparedStart } from '../engine/grant-engine.js';
 import { actorLabel, appendAuditNotes, grantEvent, writeGrant, type GrantChange } from '../engine/grant-writes.js';
 import { transition } from '../engine/transitions.js';
 import { assertAllowed, entitlementsFor, evaluateRequest } from '../policy/entitlement.js';
@@ -48,8 +48,12 @@ export class GrantService {
    * With a reservation and an approved grant: the change with the start of provisioning folded in (one write for
    * both transitions, each with its audit event) and what the run needs of it.
    */
-  private async withStart(change: GrantChange, reservation: Reservation | null): Promise<{ change: GrantChange; prepared: PreparedStart | null }> {
-    const prepared = reservation && change.grant.state === 'approved' ? await reservation.prepareStart(change.grant) : null;
+  private async withStart(
+    change: GrantChange,
+    reservation: Reservation | null,
+    known?: KnownRecords,
+  ): Promise<{ change: GrantChange; prepared: PreparedStart | null }> {
+    const prepared = reservation && change.grant.state === 'approved' ? await reservation.prepareStart(change.grant, known) : null;
     const lease = reservation ? { lease: reservation.lease } : {};
     if (!prepared) return { change: { ...change, grant: { ...change.grant, ...lease } }, prepared: null };
     return {
@@ -152,7 +156,7 @@ export class GrantService {
     const reservation = needsApproval ? null : this.reserveFor(null, grant);
     let planned: { change: GrantChange; prepared: PreparedStart | null } | null = null;
     try {
-      planned = reservation ? await this.withStart({ grant, audit: [] }, reservation) : null;
+      planned = reservation ? await this.withStart({ grant, audit: [] }, reservation, { customer, technician }) : null;
     } catch (error) {
       reservation?.cancel();
       throw error;

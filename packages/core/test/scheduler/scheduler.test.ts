@@ -121,7 +121,8 @@ describe('scheduler loop', () => {
     it('an auto-approved request starts in its own transaction; a revoke cuts access without a claim', async () => {
       const w = await createWorld();
       const { store: proxy, log } = noteCalls(w.store, ['claimDue', 'transaction', 'writeGrant']);
-      const jit = createJitAdmin({ store: proxy, directory: w.directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
+      const reads = noteCalls(proxy, ['getCustomer', 'getTechnician']);
+      const jit = createJitAdmin({ store: reads.store, directory: w.directory, secretBox: createAesGcmSecretBox(KEY), clock: w.clock, options: { sweepIntervalMs: 60_000, reconcileIntervalMs: 0 } });
       jit.scheduler.start();
       for (let i = 0; i < 20; i++) await settle();
       log.length = 0;
@@ -129,6 +130,8 @@ describe('scheduler loop', () => {
       expect(g.state).toBe('provisioning');
       await until(async () => (await w.store.getGrant(g.providerId, g.id))!.state === 'active');
       expect(log.slice(0, 2)).toEqual(['write', 'write']);
+      // The run takes the customer and the technician the request read; it reads neither again.
+      expect(reads.log.sort()).toEqual(['getCustomer', 'getTechnician']);
       const account = (await w.store.getGrant(g.providerId, g.id))!.account!;
       for (let i = 0; i < 20; i++) await settle();
       log.length = 0;
