@@ -4,10 +4,9 @@
  * its bulk loader and its claim loop) in a child process and reads its JSON. The memory store, which that
  * bench does not cover, is measured here the same way: `claimDue(now, 10, 1 ms lease)` repeatedly.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createMemoryStore } from '@jitadmin/core';
 import { makeGrant, T0 } from '@jitadmin/core/testing';
+import { runJsonChild } from './child.js';
 import { percentile } from './stats.js';
 import { PG_URL } from './stores.js';
 
@@ -28,7 +27,6 @@ export interface ClaimDueResult {
   storeBenchError?: string;
 }
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 interface StoreBenchOutput {
   results: { backend: string; metric: string; value: number; note?: string }[];
@@ -36,22 +34,9 @@ interface StoreBenchOutput {
 }
 
 function runStoreBench(args: string[]): Promise<StoreBenchOutput> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/store-postgres/bench/store-bench.ts', '--json', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, JITADMIN_TEST_PG_URL: PG_URL },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !last.startsWith('{')) return reject(new Error(`store bench exited ${code}: ${err.trim().slice(-500)}`));
-      resolve(JSON.parse(last) as StoreBenchOutput);
-    });
+  return runJsonChild<StoreBenchOutput>('store bench', ['--import', 'tsx', 'packages/store-postgres/bench/store-bench.ts', '--json', ...args], {
+    ...process.env,
+    JITADMIN_TEST_PG_URL: PG_URL,
   });
 }
 

@@ -4,11 +4,11 @@
  * as a deployed server would: under `tsx` the loader's own worker thread adds some 80 MB of resident set that
  * is not ours. Without esbuild it falls back to `node --import tsx` and says so.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runJsonChild } from './child.js';
 import type { StoreKind } from './stores.js';
 
 export interface MemoryReading {
@@ -33,7 +33,6 @@ export interface MemoryFigure {
   runner: 'node (bundled)' | 'node --import tsx';
 }
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // Under node_modules (ignored by git and lint), so the bundle's bare imports resolve from the repository's packages.
 const OUT_DIR = fileURLToPath(new URL('../node_modules/.cache/jitadmin-bench/', import.meta.url));
 const OUT = `${OUT_DIR}memory-child.mjs`;
@@ -80,21 +79,7 @@ export async function runMemory(store: StoreKind, grants: number): Promise<Memor
   }
 }
 
-function runChild(args: string[], bundled: boolean): Promise<MemoryFigure> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !last.startsWith('{')) return reject(new Error(`memory child exited ${code}: ${err.trim().slice(-500)}`));
-      resolve({ ...(JSON.parse(last) as Omit<MemoryFigure, 'runner'>), runner: bundled ? 'node (bundled)' : 'node --import tsx' });
-    });
-  });
+async function runChild(args: string[], bundled: boolean): Promise<MemoryFigure> {
+  const figure = await runJsonChild<Omit<MemoryFigure, 'runner'>>('memory child', args);
+  return { ...figure, runner: bundled ? 'node (bundled)' : 'node --import tsx' };
 }

@@ -6,6 +6,7 @@
  * postgres://postgres@127.0.0.1:5432/test) uses a fresh schema, dropped at the end unless `--keep`.
  */
 import { createMemoryStore, type Store } from '@jitadmin/core';
+import { serverReachable } from '../bench/stores.js';
 import { runChaos, type ChaosReport } from './simulation.js';
 
 const out = (line: string) => void process.stdout.write(`${line}\n`);
@@ -48,19 +49,6 @@ function positive(v: string, name: string, zeroOk = false): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < (zeroOk ? 0 : 1)) throw new Error(`chaos: ${name} must be a ${zeroOk ? 'non-negative' : 'positive'} integer`);
   return n;
-}
-
-async function postgresReachable(): Promise<boolean> {
-  const { default: pg } = await import('pg');
-  const pool = new pg.Pool({ connectionString: PG_URL, connectionTimeoutMillis: 2000, max: 1 });
-  try {
-    await pool.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await pool.end();
-  }
 }
 
 async function openStore(kind: 'memory' | 'pglite' | 'postgres', seed: number, keep: boolean): Promise<{ store: Store; done: () => Promise<void>; label: string }> {
@@ -107,7 +95,7 @@ function print(r: ChaosReport): void {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const kind = args.store ?? ((await postgresReachable()) ? 'postgres' : 'pglite');
+  const kind = args.store ?? ((await serverReachable(PG_URL)) ? 'postgres' : 'pglite');
   const { store, done, label } = await openStore(kind, args.seed, args.keep);
   // Interrupted: still drop the schema, so an aborted run leaves nothing behind.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
