@@ -1,18 +1,16 @@
-/** A small seeded PRNG (mulberry32): the same seed gives the same run of choices. */
+import { seededRandom, type SeededRandom } from '@jitadmin/core/testing';
+
+/** Choices for the simulation over core's seeded generator: the same seed gives the same run of choices. */
 export class Rng {
-  private state: number;
+  private readonly source: SeededRandom;
 
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
+    this.source = seededRandom(seed >>> 0 || 0x9e3779b9);
   }
 
   /** A number in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.source.next();
   }
 
   /** An integer in [min, max]. */

@@ -9,3 +9,4 @@ export * from './test-clock.js';
 export * from './fake-directory.js';
 export * from './store-conformance.js';
 export * from './directory-conformance.js';
+export { seededRandom, type SeededRandom } from './directory/rng.js';
