@@ -1,10 +1,13 @@
 /**
- * `npm run chaos -- --grants 10000 --seed 7 [--tenants 20] [--store memory|pglite|postgres] [--json]`
+ * `npm run chaos -- --grants 10000 --seed 7 [--tenants 20] [--store memory|pglite|postgres] [--json]
+ *   [--fault-rate 0.08] [--crash-rate 0.01] [--trace FILE]`
  *
  * Runs the seeded chaos simulation (chaos/simulation.ts) and prints what it found. Exit code 1 when an
- * invariant failed. `--store postgres` (the default when the server answers at JITADMIN_TEST_PG_URL or
+ * invariant failed. A run is a pure function of its options: the same seed replays the same run, and
+ * `--trace` writes every Graph call (clock time, process, method, path, status) to compare two runs. `--store postgres` (the default when the server answers at JITADMIN_TEST_PG_URL or
  * postgres://postgres@127.0.0.1:5432/test) uses a fresh schema, dropped at the end unless `--keep`.
  */
+import { createWriteStream } from 'node:fs';
 import { createMemoryStore, type Store } from '@jitadmin/core';
 import { serverReachable } from '../bench/stores.js';
 import { runChaos, type ChaosReport } from './simulation.js';
@@ -20,10 +23,13 @@ interface Args {
   store: 'memory' | 'pglite' | 'postgres' | null;
   json: boolean;
   keep: boolean;
+  faultRate: number | undefined;
+  crashRate: number | undefined;
+  trace: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { grants: 1000, seed: 1, tenants: 20, store: null, json: false, keep: false };
+  const args: Args = { grants: 1000, seed: 1, tenants: 20, store: null, json: false, keep: false, faultRate: undefined, crashRate: undefined, trace: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -40,9 +46,18 @@ function parseArgs(argv: string[]): Args {
       args.store = v;
     } else if (a === '--json') args.json = true;
     else if (a === '--keep') args.keep = true;
+    else if (a === '--fault-rate') args.faultRate = rate(value(), a);
+    else if (a === '--crash-rate') args.crashRate = rate(value(), a);
+    else if (a === '--trace') args.trace = value();
     else throw new Error(`chaos: unknown argument ${a}`);
   }
   return args;
+}
+
+function rate(v: string, name: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new Error(`chaos: ${name} must be a number between 0 and 1`);
+  return n;
 }
 
 function positive(v: string, name: string, zeroOk = false): number {
@@ -84,7 +99,7 @@ function print(r: ChaosReport): void {
     `  orphans found       ${r.orphans}`,
     `  lost grants         ${r.lostGrants}`,
     `  duplicate accounts  ${r.duplicateAccounts}, secrets left ${r.secretsLeft}`,
-    `  max expiry lag      ${r.maxExpiryLagMs} ms (p99 ${r.p99ExpiryLagMs} ms), clock ms`,
+    `  max expiry lag      ${r.maxExpiryLagMs} ms (p99 ${r.p99ExpiryLagMs} ms), clock ms; ${r.unexplainedLags} lags beyond their setbacks (${r.setbackMs} ms each)`,
     `  slowest expiry      ${r.worstLagTrail.slice(-8).join(' → ')}`,
     `  audit chain         ${r.auditChainOk ? 'verifies' : 'BROKEN'} (${r.auditEvents} events)`,
     `  time                ${(r.simulatedMs / 3_600_000).toFixed(1)} h simulated in ${(r.wallMs / 1000).toFixed(1)} s`,
@@ -104,6 +119,7 @@ async function main(): Promise<void> {
     });
   }
   let report: ChaosReport;
+  const trace = args.trace ? createWriteStream(args.trace) : null;
   try {
     report = await runChaos({
       grants: args.grants,
@@ -111,10 +127,14 @@ async function main(): Promise<void> {
       tenants: args.tenants,
       store,
       storeName: label,
+      ...(args.faultRate !== undefined ? { faultRate: args.faultRate } : {}),
+      ...(args.crashRate !== undefined ? { crashRate: args.crashRate } : {}),
+      ...(trace ? { trace: (line: string) => void trace.write(`${line}\n`) } : {}),
       progress: (line) => (args.json ? process.stderr.write(`${line}\n`) : out(line)),
     });
   } finally {
     await done();
+    if (trace) await new Promise((resolve) => trace.end(resolve));
   }
   if (!args.json) print(report);
   else out(JSON.stringify(report));

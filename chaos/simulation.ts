@@ -1,7 +1,7 @@
 /**
  * The seeded chaos run: many tenants and grants on a real store and the Entra adapter over the fake Entra ID
  * (msw), random durations, approvals, denials, extensions and revocations, random Graph faults (throttling,
- * 5xx, resets, timeouts, replication delay) and random process deaths (mid-step included), with a test clock
+ * 5xx, resets, answers lost after Graph acted, replication delay) and random process deaths (mid-step included), with a test clock
  * driving time. At the end every grant must be in a terminal state with nothing left in its tenant, the
  * reconciler must find no orphan, and every provider's audit chain must verify.
  *
@@ -46,9 +46,11 @@ export interface ChaosOptions {
   /** Chance per scheduler step of a new fault (default 0.08) and of a process death (default 0.01). */
   faultRate?: number;
   crashRate?: number;
-  /** Expiry lag (simulated ms) above which the run fails (default 30 min). */
+  /** Expiry lag (simulated ms) above which the run fails whatever explains it (default 30 min). */
   maxLagBoundMs?: number;
   progress?: (line: string) => void;
+  /** Told of every Graph call as it ends, with the test clock's time (to compare two runs of one seed). */
+  trace?: (line: string) => void;
 }
 
 export interface ChaosReport {
@@ -71,6 +73,14 @@ export interface ChaosReport {
   secretsLeft: number;
   maxExpiryLagMs: number;
   p99ExpiryLagMs: number;
+  /**
+   * Expired grants whose lag is more than their setbacks explain: each failed attempt after expiry and each
+   * death of a process while the grant was in its hands may cost up to `setbackMs`; anything beyond
+   * `(setbacks + 1) × setbackMs` is a lost wake-up or a stuck lease. Expected 0.
+   */
+  unexplainedLags: number;
+  /** The longest one setback may cost (clock ms): the largest retry wait or lease of the run. */
+  setbackMs: number;
   auditChainOk: boolean;
   auditEvents: number;
   simulatedMs: number;
@@ -127,6 +137,8 @@ const FAULT_PATHS: { method: string; path: RegExp }[] = [
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const started = performance.now();
   const rng = new Rng(o.seed);
+  const adapterRng = new Rng(o.seed + 0x5eed);
+  const idRng = new Rng(o.seed + 0x1d5);
   const faultRate = o.faultRate ?? 0.08;
   const crashRate = o.crashRate ?? 0.01;
   const arrivalMs = o.arrivalMs ?? 6_000;
@@ -142,6 +154,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const actionsDone = { approve: 0, deny: 0, extend: 0, revoke: 0, refused: 0 };
   const onCall = (r: CallRecord) => {
     counters.graphCalls++;
+    o.trace?.(`${clock.now() - startMs} p${r.process} ${r.method} ${r.path} ${r.status}`);
     if (r.status === 0 || r.status === -1 || r.status === 429 || r.status >= 500) counters.faults++;
   };
   const config: ProcessConfig = {
@@ -161,15 +174,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       reconcileGraceMs: 10 * MIN,
       reconcileIntervalMs: 0,
       claimBatch: 50,
-      concurrency: 16,
+      // One grant at a time: with no real time and no second task, the order of every call, write and draw
+      // from the seed's generator is fixed, so a seed replays its run exactly.
+      concurrency: 1,
       random: () => rng.next(),
+      newId: () => idRng.uuid(),
     },
     adapterOptions: {
       retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 4, deadlineMs: 2_000 },
       replicationRetry: { deadlineMs: 30 },
-      requestTimeoutMs: 250,
+      // Nothing is held open in the run (a lost answer stands for a timeout), so no real timer ever fires.
+      requestTimeoutMs: 30_000,
       maxConcurrencyPerTenant: 8,
-      sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 2))),
+      // The adapter counts what it asked to wait; the wait itself takes no time.
+      sleep: async () => {},
+      // Its jitter is the seed's too (a stream of its own, so the adapter's draws do not shift the run's).
+      random: () => adapterRng.next(),
     },
   };
 
@@ -239,7 +259,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   }
 
   // ---- the run --------------------------------------------------------------------------------------
-  let proc: JitProcess = await startProcess(config);
+  // When processes died (clock ms): a grant leased to a dead process waits for its lease to lapse.
+  const deaths: number[] = [];
+  const mortal = (p: JitProcess): JitProcess => {
+    p.life.whenDead(() => deaths.push(clock.now()));
+    return p;
+  };
+  let proc: JitProcess = mortal(await startProcess(config));
   const tracked: Tracked[] = [];
   const actions: Action[] = [];
   let nextArrival = clock.now();
@@ -253,7 +279,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       : rng.next() < 0.5
         ? { transactionsLeft: rng.int(0, 40) }
         : { crashAtCall: { n: rng.int(1, 60), point: rng.next() < 0.5 ? 'before-send' : 'after-send' } };
-    proc = await startProcess(config, plan);
+    proc = mortal(await startProcess(config, plan));
   };
 
   const requestOne = async () => {
@@ -333,7 +359,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     if (r < 0.35) fake.controls.inject({ tenantId: t.tenantId, method: target.method, path: target.path, times, kind: 'status', status: 429, retryAfterSeconds: rng.int(1, 30) });
     else if (r < 0.6) fake.controls.inject({ tenantId: t.tenantId, method: target.method, path: target.path, times, kind: 'status', status: rng.pick([500, 502, 503, 504]) });
     else if (r < 0.8) fake.controls.inject({ tenantId: t.tenantId, method: target.method, path: target.path, times, kind: 'reset' });
-    else if (r < 0.85) fake.controls.inject({ tenantId: t.tenantId, method: target.method, path: target.path, times: 1, kind: 'timeout' });
+    // A call that timed out after Graph acted on it: done there, never answered here. (A timeout before Graph
+    // acted is a reset to the adapter; holding a call open would tie the run to the machine's real timers.)
+    else if (r < 0.85) fake.controls.inject({ tenantId: t.tenantId, method: target.method, path: target.path, times: 1, kind: 'lostAnswer' });
     else {
       // Replication lag as Graph shows it: a call naming an object another replica has not seen yet (a role
       // or a pass for a new account) answers 404. Removals and reads of old objects never see it.
@@ -355,7 +383,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     if (chaos && rng.next() < faultRate) injectFault();
     if (chaos && rng.next() < crashRate) await replace();
     const life = proc.life;
-    await survive(life, () => proc.jit.scheduler.drain(20));
+    await survive(life, () => proc.jit.scheduler.drain(320));
     if (clock.now() - lastReconcile >= 30 * MIN && !life.dead) {
       const report = await survive(life, () => proc.jit.reconcile());
       if (report) lastReconcile = clock.now();
@@ -420,6 +448,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let lostGrants = 0;
   let secretsLeft = 0;
   const lags: number[] = [];
+  const expired: { lag: number; g: Grant }[] = [];
   let worst: { lag: number; g: Grant } | null = null;
   const tenantById = new Map(tenants.map((t) => [t.tenant.tenantId, t.tenant]));
   for (const tr of tracked) {
@@ -444,6 +473,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     if (g.endReason === 'expired' && g.closedAt && g.expiresAt) {
       const lag = Date.parse(g.closedAt) - Date.parse(g.expiresAt);
       lags.push(lag);
+      expired.push({ lag, g });
       if (!worst || lag > worst.lag) worst = { lag, g };
     }
   }
@@ -471,6 +501,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     if (!chain.ok) {
       auditChainOk = false;
       failures.push(`audit chain of ${providerId} broken at ${chain.brokenAt}: ${chain.reason}`);
+    }
+  }
+  // A setback costs at most the longest wait a failed step is given (the capped backoff, or a Retry-After of
+  // at most 30 s from the faults and 60 s from the token endpoint) or a dead process's lease.
+  const setbackMs = Math.max(config.jitOptions.maxRetryMs ?? 0, config.jitOptions.leaseMs ?? 0, 60_000);
+  let unexplainedLags = 0;
+  for (const { lag, g } of expired) {
+    if (lag <= setbackMs) continue;
+    const from = Date.parse(g.expiresAt!);
+    const to = Date.parse(g.closedAt!);
+    const events = await o.store.listAudit(g.providerId, { grantId: g.id, limit: 1000 });
+    const failed = events.filter((e) => (e.action === 'grant.step_failed' || e.action === 'grant.needs_attention') && Date.parse(e.at) >= from).length;
+    const died = deaths.filter((t) => t >= from && t <= to).length;
+    if (lag > (failed + died + 1) * setbackMs) {
+      unexplainedLags++;
+      if (failures.length < 20) failures.push(`grant ${g.providerId}/${g.id} closed ${lag} ms after expiry with ${failed} failed attempts and ${died} deaths to explain it`);
     }
   }
   lags.sort((a, b) => a - b);
@@ -510,6 +556,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     secretsLeft,
     maxExpiryLagMs,
     p99ExpiryLagMs,
+    unexplainedLags,
+    setbackMs,
     auditChainOk,
     auditEvents,
     simulatedMs: clock.now() - startMs,

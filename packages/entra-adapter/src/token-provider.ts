@@ -133,15 +133,17 @@ export class TokenProvider {
     const generation = entry.generation;
     entry.wire.last = null;
     const acquiredAt = this.options.now();
-    // MSAL stamps `expiresOn` on the real clock; the lifetime it implies is carried over to `now`'s clock.
+    // MSAL stamps `expiresOn` on the real clock, to the second; the lifetime it implies is carried over to
+    // `now`'s clock. The token's own `iat`/`exp` say it exactly, with no real time in it, so they come first.
     const msalStarted = Date.now();
     try {
       const result = await entry.app.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE], skipCache: true });
       if (!result?.accessToken) throw new Error('token response without an access token');
-      const lifetime = result.expiresOn ? result.expiresOn.getTime() - msalStarted : DEFAULT_LIFETIME_MS;
+      const claims = tokenClaims(result.accessToken);
+      const lifetime = lifetimeOf(claims) ?? (result.expiresOn ? result.expiresOn.getTime() - msalStarted : DEFAULT_LIFETIME_MS);
       const value: AccessToken = Object.freeze({
         token: result.accessToken,
-        roles: Object.freeze(rolesClaim(result.accessToken)),
+        roles: Object.freeze(rolesOf(claims)),
         expiresAt: acquiredAt + lifetime,
       });
       if (entry.generation === generation) this.keep(tenantId, value, acquiredAt);
@@ -244,16 +246,37 @@ function credentialOptions(credential: EntraCredential): Pick<Configuration['aut
   return { clientCertificate: { thumbprint: credential.thumbprint, privateKey: credential.privateKeyPem } };
 }
 
-/** The `roles` claim of a JWT access token (we only read it; Graph verifies the signature). */
-export function rolesClaim(jwt: string): string[] {
+/** The claims of a JWT access token, or an empty object (we only read them; Graph verifies the signature). */
+function tokenClaims(jwt: string): Record<string, unknown> {
   const payload = jwt.split('.')[1];
-  if (!payload) return [];
+  if (!payload) return {};
   try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { roles?: unknown };
-    return Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : {};
   } catch {
-    return [];
+    return {};
   }
+}
+
+function rolesOf(claims: Record<string, unknown>): string[] {
+  return Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
+}
+
+/** `exp - iat` in ms when the token carries both as sane numbers, else undefined. */
+function lifetimeOf(claims: Record<string, unknown>): number | undefined {
+  const { iat, exp } = claims;
+  if (typeof iat !== 'number' || typeof exp !== 'number' || !Number.isFinite(iat) || !(exp > iat)) return undefined;
+  return (exp - iat) * 1000;
+}
+
+/** How long a JWT access token lives by its own `iat` and `exp` (ms), or undefined when it does not say. */
+export function tokenLifetimeMs(jwt: string): number | undefined {
+  return lifetimeOf(tokenClaims(jwt));
+}
+
+/** The `roles` claim of a JWT access token. */
+export function rolesClaim(jwt: string): string[] {
+  return rolesOf(tokenClaims(jwt));
 }
 
 /** MSAL's HTTP over `fetch`, with a timeout, recording status and Retry-After of what it saw. */

@@ -35,6 +35,11 @@ export interface JitAdminOptions {
   portalUrl: (userPrincipalName: string, tenantId: string) => string;
   /** Source of randomness for jitter (tests make it fixed). */
   random: () => number;
+  /**
+   * Makes a new grant's id: a UUID (the account's UPN is derived from it). Default `crypto.randomUUID`; a
+   * seeded simulation passes its own so that a seed replays the same ids.
+   */
+  newId: () => string;
 }
 
 export const DEFAULT_OPTIONS: Omit<JitAdminOptions, 'workerId'> = {
@@ -53,6 +58,7 @@ export const DEFAULT_OPTIONS: Omit<JitAdminOptions, 'workerId'> = {
   portalUrl: (upn, tenantId) =>
     `https://myapps.microsoft.com/?tenantId=${encodeURIComponent(tenantId)}&login_hint=${encodeURIComponent(upn)}`,
   random: Math.random,
+  newId: () => randomUUID(),
 };
 
 /** Everything the service, the engine, the scheduler and the reconciler share. */

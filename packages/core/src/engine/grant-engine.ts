@@ -490,6 +490,18 @@ export class GrantEngine {
     return null;
   }
 
+  /**
+   * When a grant that needs attention tries again. Its access is still to be cut, so a failure that passes by
+   * itself (throttling, a 5xx, a reset) is retried at the ordinary capped backoff, honouring Retry-After: a
+   * person is told (the state says so) but the grant does not wait for them. Only a failure a person must mend
+   * (a refused permission, a broken connection) waits the slow `attentionRetryMs`.
+   */
+  private attentionDelayMs(error: JitError, attempts: number): number {
+    const { options } = this.ctx;
+    if (!error.retryable) return Math.max(options.attentionRetryMs, error.retryAfterMs ?? 0);
+    return retryDelayMs(attempts, { baseMs: options.baseRetryMs, maxMs: options.maxRetryMs, retryAfterMs: error.retryAfterMs, random: options.random });
+  }
+
   private async onStepFailed(g: Grant, raw: unknown, base: Grant = g): Promise<Grant | null> {
     const error = raw instanceof JitError ? raw : wrapAdapterError(this.ctx.directory.name, 'step', raw);
     if (error.code === 'VERSION_CONFLICT') {
@@ -528,7 +540,7 @@ export class GrantEngine {
           state: transition(g.state, 'give_up'),
           attempts,
           lastError,
-          dueAt: new Date(now + options.attentionRetryMs).toISOString(),
+          dueAt: new Date(now + this.attentionDelayMs(error, attempts)).toISOString(),
           lease: null,
         };
         await this.write(g, {
@@ -540,7 +552,7 @@ export class GrantEngine {
       }
       const delay =
         g.state === 'needs_attention'
-          ? Math.max(options.attentionRetryMs, error.retryAfterMs ?? 0)
+          ? this.attentionDelayMs(error, attempts)
           : retryDelayMs(attempts, { baseMs: options.baseRetryMs, maxMs: options.maxRetryMs, retryAfterMs: error.retryAfterMs, random: options.random });
       await this.write(g, {
         grant: { ...base, attempts, lastError, dueAt: new Date(now + delay).toISOString(), lease: null },

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, isJitError } from '../errors.js';
 import type { Grant } from '../domain/grant.js';
 import type { Actor } from '../domain/provider.js';
@@ -113,7 +112,7 @@ export class GrantService {
     const startAt = startMs !== null && startMs > now ? new Date(startMs).toISOString() : null;
     const grant: Grant = {
       providerId: actor.providerId,
-      id: randomUUID(),
+      id: this.ctx.options.newId(),
       technicianId: technician.id,
       customerId: customer.id,
       ruleId: rule.id,

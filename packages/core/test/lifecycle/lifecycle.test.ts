@@ -153,6 +153,37 @@ describe('grant lifecycle on MemoryStore + FakeDirectory', () => {
   });
 });
 
+describe('a grant that needs attention while its access is still to be cut', () => {
+  const options = { maxAttempts: 3, baseRetryMs: 1_000, maxRetryMs: MIN, attentionRetryMs: 30 * MIN, random: () => 0.5 };
+  const stuck = async (error: 'transient' | 'permission') => {
+    const w = await createWorld({ options });
+    const g = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.helpdesk] });
+    await w.jit.scheduler.drain();
+    const fault = w.directory.faults.inject({ method: 'removeRoleAssignments', error });
+    await w.jit.revoke(w.tech, g.id);
+    await runUntil(w, w.jit, w.clock.now() + 10 * MIN);
+    expect((await w.jit.getGrant(w.tech, g.id)).state).toBe('needs_attention');
+    fault.remove();
+    return { w, g };
+  };
+
+  it('keeps retrying a failure that passes by itself at the capped backoff, not the slow attention interval', async () => {
+    const { w, g } = await stuck('transient');
+    const next = Date.parse((await w.store.getGrant(g.providerId, g.id))!.dueAt!);
+    expect(next - w.clock.now()).toBeLessThanOrEqual(MIN);
+    await runUntil(w, w.jit, w.clock.now() + MIN);
+    expect((await w.jit.getGrant(w.tech, g.id)).state).toBe('closed');
+  });
+
+  it('waits attentionRetryMs after a failure a person must mend', async () => {
+    const { w, g } = await stuck('permission');
+    await runUntil(w, w.jit, w.clock.now() + 5 * MIN);
+    expect((await w.jit.getGrant(w.tech, g.id)).state).toBe('needs_attention');
+    await runUntil(w, w.jit, w.clock.now() + 30 * MIN);
+    expect((await w.jit.getGrant(w.tech, g.id)).state).toBe('closed');
+  });
+});
+
 describe('a process that dies between the roles and `active`', () => {
   const build = (store: Store) => createJitAdmin({ store, directory: world.directory, secretBox: createAesGcmSecretBox(KEY), clock: world.clock, options: { random: () => 0.5 } });
   let world: World;

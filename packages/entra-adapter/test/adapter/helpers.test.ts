@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { passwordIsStrong } from '@jitadmin/entra-adapter/testing';
 import { mailNicknameFor, unknowablePassword } from '../../src/naming.js';
 import { REQUIRED_PERMISSIONS, holdsPermission, missingPermissions } from '../../src/markers.js';
-import { retryAfterMs, rolesClaim } from '../../src/token-provider.js';
+import { retryAfterMs, rolesClaim, tokenLifetimeMs } from '../../src/token-provider.js';
 import { scrub } from '../../src/errors.js';
 
 describe('mailNicknameFor', () => {
@@ -69,6 +69,19 @@ describe('rolesClaim', () => {
     expect(rolesClaim(`${b({})}.${b({ roles: ['A', 7, 'B'] })}.s`)).toEqual(['A', 'B']);
     expect(rolesClaim('opaque-token')).toEqual([]);
     expect(rolesClaim('a.!!!.c')).toEqual([]);
+  });
+});
+
+describe('tokenLifetimeMs', () => {
+  const b = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  it('is exp - iat from the token itself, with no real time in it', () => {
+    expect(tokenLifetimeMs(`${b({})}.${b({ iat: 1_000, exp: 4_599 })}.s`)).toBe(3_599_000);
+  });
+  it('is undefined when the token does not say, or says nonsense', () => {
+    expect(tokenLifetimeMs('opaque-token')).toBeUndefined();
+    expect(tokenLifetimeMs(`${b({})}.${b({ exp: 4_599 })}.s`)).toBeUndefined();
+    expect(tokenLifetimeMs(`${b({})}.${b({ iat: 5_000, exp: 4_599 })}.s`)).toBeUndefined();
+    expect(tokenLifetimeMs(`${b({})}.${b({ iat: '1', exp: 4_599 })}.s`)).toBeUndefined();
   });
 });
 
