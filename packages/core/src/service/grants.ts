@@ -226,6 +226,7 @@ export class GrantService {
   async approve(actor: Actor, grantId: string, input: unknown = {}): Promise<Grant> {
     const person = requirePerson(actor);
     const { comment } = parseInput(DecisionInput, input);
+    await this.assertApprover(person);
     let final = false;
     const result = await this.mutate(actor, grantId, (g) => {
       this.assertCanDecide(person, g);
@@ -245,6 +246,17 @@ export class GrantService {
     return result;
   }
 
+  /**
+   * Deciding needs the approver role itself, not only a place on the rule's list: both in the caller's roles and
+   * on the roster record as it is now (someone taken out of the approver group loses it at their next sign-in,
+   * or at once when an admin changes the record), and an active roster entry.
+   */
+  private async assertApprover(person: Extract<Actor, { kind: 'person' }>): Promise<void> {
+    if (!person.appRoles.includes('approver')) throw new ForbiddenError('NOT_AN_APPROVER', 'Deciding on requests needs the approver role');
+    const technician = await this.technicianOf(person);
+    if (!technician.appRoles.includes('approver')) throw new ForbiddenError('NOT_AN_APPROVER', 'Deciding on requests needs the approver role');
+  }
+
   private assertCanDecide(person: Extract<Actor, { kind: 'person' }>, g: Grant): void {
     if (g.technicianId === person.technicianId) throw new ForbiddenError('SELF_APPROVAL', 'You cannot decide on your own request');
     if (!g.policy.approvers.includes(person.technicianId)) {
@@ -259,6 +271,7 @@ export class GrantService {
   async deny(actor: Actor, grantId: string, input: unknown = {}): Promise<Grant> {
     const person = requirePerson(actor);
     const { comment } = parseInput(DecisionInput, input);
+    await this.assertApprover(person);
     return this.mutate(actor, grantId, (g) => {
       this.assertCanDecide(person, g);
       const next: Grant = {
@@ -339,9 +352,14 @@ export class GrantService {
     assertActor(actor);
     const { reason: text } = parseInput(RevokeInput, input);
     const result = await this.mutate(actor, grantId, (g) => {
+      // The grant's technician, its approvers (listed on its rule when it was asked for, and holding the
+      // approver role), and admins. Any other approver may read the grant but not end it.
       const own = actor.kind === 'person' && actor.technicianId === g.technicianId;
-      const approver = actor.kind === 'person' && (g.policy.approvers.includes(actor.technicianId) || actor.appRoles.includes('approver'));
-      if (!own && !approver && !hasRole(actor, 'admin')) throw new NotFoundError('Grant not found');
+      const approver = actor.kind === 'person' && g.policy.approvers.includes(actor.technicianId) && actor.appRoles.includes('approver');
+      if (!own && !approver && !hasRole(actor, 'admin')) {
+        if (this.canSee(actor, g)) throw new ForbiddenError('FORBIDDEN', 'Only the grant\'s technician, its approvers and admins may revoke it');
+        throw new NotFoundError('Grant not found');
+      }
       if (g.state === 'pending_approval' || g.state === 'requested') {
         const next: Grant = { ...g, state: transition(g.state, 'cancel'), closedAt: this.ctx.nowIso(), dueAt: null, endedBy: actorLabel(actor) };
         return { grant: next, audit: [{ action: 'grant.cancelled', details: { reason: text ?? null } }] };
