@@ -85,6 +85,30 @@ describe('identity binding', () => {
     expect(clash.status).toBe(409);
   });
 
+  it('the roster page re-binds only with the confirmation box ticked, and says what it did', async () => {
+    await h.server.jit.createTechnician(setup, { id: 'paged', subject: 'paged', email: 'paged@contoso-msp.example', displayName: 'Paged' });
+    const s = h.sessionFor('dave');
+    const post = async (form: Record<string, string>) => {
+      const res = await fetch(`${h.url}/admin/technicians/paged/rebind`, {
+        method: 'POST',
+        headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: s.csrf, ...form }).toString(),
+        redirect: 'manual',
+      });
+      expect(res.status).toBe(303);
+      const page = await fetch(`${h.url}${res.headers.get('location')}`, { headers: { cookie: `${s.cookie}; ${res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')}` } });
+      return page.text();
+    };
+    expect(await post({ subject: 'paged-2', expectedSubject: 'paged', reason: 'test' })).toContain('tick the confirmation box');
+    expect((await h.store.getTechnician('demo', 'paged'))!.subject).toBe('paged');
+    expect(await post({ subject: 'paged-2', expectedSubject: 'paged', reason: 'test', confirm: 'yes' })).toContain('is now bound to paged-2');
+    expect((await h.store.getTechnician('demo', 'paged'))!.subject).toBe('paged-2');
+    // A form made before that change (stale expected subject) is refused.
+    expect(await post({ subject: 'paged-3', expectedSubject: 'paged', reason: 'test', confirm: 'yes' })).toContain('another subject than expected');
+    const roster = await (await fetch(`${h.url}/admin/technicians`, { headers: { cookie: s.cookie } })).text();
+    expect(roster).toContain('action="/admin/technicians/paged/rebind"');
+  });
+
   it('the re-bind calls the hook that ends what else holds the sessions and tokens, after the change is stored', async () => {
     const calls: [string, string][] = [];
     await h.server.jit.createTechnician(setup, { id: 'hooked', subject: 'hooked', email: 'hooked@contoso-msp.example', displayName: 'Hooked' });
