@@ -61,7 +61,8 @@ describe('identity binding', () => {
     const oldBearer = h.bearerFor('rex');
     const minted = await h.call('POST', '/api/v1/tokens', { as: 'rex', body: { ttlHours: 1 } });
     const mintedToken = (minted.body as { token: string }).token;
-    for (const headers of [{ cookie: oldSession.cookie }, { authorization: `Bearer ${oldBearer}` }, { authorization: `Bearer ${mintedToken}` }]) {
+    const credentials: Record<string, string>[] = [{ cookie: oldSession.cookie }, { authorization: `Bearer ${oldBearer}` }, { authorization: `Bearer ${mintedToken}` }];
+    for (const headers of credentials) {
       expect((await fetch(`${h.url}/api/v1/me`, { headers })).status).toBe(200);
     }
     // Only admins may re-bind.
@@ -74,7 +75,7 @@ describe('identity binding', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actor: 'technician:dave', details: { oldSubject: 'rex', newSubject: 'rex-new-idp', reason: 'moved to the new IdP' } });
 
-    for (const headers of [{ cookie: oldSession.cookie }, { authorization: `Bearer ${oldBearer}` }, { authorization: `Bearer ${mintedToken}` }]) {
+    for (const headers of credentials) {
       expect((await fetch(`${h.url}/api/v1/me`, { headers })).status).toBe(401);
     }
     // Someone signing in with the new subject is let in.

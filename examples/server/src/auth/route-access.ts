@@ -89,7 +89,7 @@ export const PAGE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /admin/customers/:customerId/revoke-all': { who: ADMIN },
   'GET /connect/callback': { who: ADMIN },
   'GET /admin/technicians': { who: ADMIN },
-  'POST /admin/technicians': { who: ADMIN, records: 'an email already on the roster: refused' },
+  'POST /admin/technicians': { who: ADMIN, records: 'a pending invitation for that email (a subject in use): refused' },
   'POST /admin/technicians/:technicianId/active': { who: ADMIN },
   'POST /admin/technicians/:technicianId/rebind': { who: ADMIN, records: "audited; ends the technician's sessions and API tokens" },
   'GET /admin/rules': { who: ADMIN },
