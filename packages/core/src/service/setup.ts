@@ -102,15 +102,17 @@ export class SetupService {
     const id = parsed.id ?? randomUUID();
     const technician = TechnicianSchema.parse({ ...parsed, id, providerId: actor.providerId, createdAt: this.ctx.nowIso() });
     await this.ctx.store.transaction(async (tx) => {
-      if (await tx.getTechnician(actor.providerId, id)) throw new ConflictError('CONFLICT', 'A technician with this id exists', { field: 'id' });
-      await this.assertSubjectFree(tx, actor.providerId, technician.subject, id);
-      await tx.putTechnician(technician);
+      // The audit append comes first: it takes the provider's chain head (the port's rule for `appendAudit`), so
+      // two creates of one id queue here, and the second's read below sees the first's row. A refusal rolls it back.
       await this.audit(tx, actor, 'technician.created', {
         technicianId: id,
         subject: technician.subject,
         appRoles: technician.appRoles,
         active: technician.active,
       });
+      if (await tx.getTechnician(actor.providerId, id)) throw new ConflictError('CONFLICT', 'A technician with this id exists', { field: 'id' });
+      await this.assertSubjectFree(tx, actor.providerId, technician.subject, id);
+      await tx.putTechnician(technician);
     });
     return technician;
   }
@@ -145,21 +147,25 @@ export class SetupService {
     const id = checkId(technicianId, 'Technician');
     const { subject, expectedSubject, reason } = parseInput(SubjectRebindInput, input);
     return this.ctx.store.transaction(async (tx) => {
+      const seen = await tx.getTechnician(actor.providerId, id);
+      if (!seen) throw new NotFoundError('Technician not found');
+      // As in createTechnician: the audit append takes the provider's chain head before the checks, so a re-bind
+      // racing this one is decided before them, and the read below sees what it wrote.
+      await this.audit(tx, actor, 'technician.subject_rebound', {
+        technicianId: id,
+        oldSubject: seen.subject,
+        newSubject: subject,
+        reason: reason ?? null,
+      });
       const existing = await tx.getTechnician(actor.providerId, id);
       if (!existing) throw new NotFoundError('Technician not found');
-      if (expectedSubject !== undefined && existing.subject !== expectedSubject) {
+      if (existing.subject !== seen.subject || (expectedSubject !== undefined && existing.subject !== expectedSubject)) {
         throw new ConflictError('CONFLICT', 'The technician is bound to another subject than expected', { field: 'expectedSubject' });
       }
       if (existing.subject === subject) throw new ConflictError('CONFLICT', 'The technician is bound to this subject already', { field: 'subject' });
       await this.assertSubjectFree(tx, actor.providerId, subject, id);
       const technician: Technician = { ...existing, subject };
       await tx.putTechnician(technician);
-      await this.audit(tx, actor, 'technician.subject_rebound', {
-        technicianId: id,
-        oldSubject: existing.subject,
-        newSubject: subject,
-        reason: reason ?? null,
-      });
       return { technician, previousSubject: existing.subject };
     });
   }
