@@ -478,6 +478,8 @@ export class GrantService {
     }
     if (query.scope === 'approvable') {
       if (actor.kind !== 'person') throw new ForbiddenError('FORBIDDEN', 'Only a person approves');
+      // Without the approver role nothing is approvable by the caller, listed or not (see assertApprover).
+      if (!actor.appRoles.includes('approver')) return { items: [], nextCursor: null };
       const page = await this.ctx.store.listGrants(actor.providerId, { ...base, states: ['pending_approval'] });
       return {
         items: page.items.filter((g) => g.policy.approvers.includes(actor.technicianId) && g.technicianId !== actor.technicianId && !g.approvals.some((a) => a.approverId === actor.technicianId)),

@@ -20,6 +20,9 @@ describe('approving and denying', () => {
     // w.approver2 still claims the role, as a session made before the change would.
     await expect(w.jit.approve(w.approver2, grant.id)).rejects.toMatchObject({ code: 'NOT_AN_APPROVER' });
     await expect(w.jit.deny(w.approver2, grant.id)).rejects.toMatchObject({ code: 'NOT_AN_APPROVER' });
+    const withoutRole: Actor = { kind: 'person', providerId: PROVIDER, technicianId: 'approver2', appRoles: [] };
+    expect((await w.jit.listGrants(withoutRole, { scope: 'approvable' })).items).toEqual([]);
+    expect((await w.jit.listGrants(w.approver, { scope: 'approvable' })).items.map((g) => g.id)).toEqual([grant.id]);
     expect((await w.store.getGrant(PROVIDER, grant.id))!).toMatchObject({ state: 'pending_approval', approvals: [] });
   });
 
