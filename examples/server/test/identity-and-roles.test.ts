@@ -156,6 +156,12 @@ describe('roles', () => {
     });
     expect(r.status).toBe(400);
     expect(err(r.body)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'approval.approvers.0' });
+    // The rules page offers as approvers only people with the role.
+    const page = await (await fetch(`${h.url}/admin/rules`, { headers: { cookie: h.sessionFor('dave').cookie } })).text();
+    const offered = [...(/<select id="rule-approvers"[^>]*>([\s\S]*?)<\/select>/.exec(page)?.[1] ?? '').matchAll(/value="([^"]+)"/g)].map((m) => m[1]);
+    expect(offered).toEqual(expect.arrayContaining(['carol', 'dave']));
+    expect(offered).not.toContain('rex');
+    expect(offered).not.toContain('alice');
   });
 
   it("an approver cannot revoke a grant it is not an approver of; the grant's technician and admins can", async () => {

@@ -223,9 +223,9 @@ ${rules.map(
   <label for="rule-default">Default duration (minutes)</label><input id="rule-default" name="defaultDurationMinutes" type="number" min="5" value="60" required>
   <label for="rule-max">Maximum duration (minutes)</label><input id="rule-max" name="maxDurationMinutes" type="number" min="5" value="240" required>
   <label for="rule-required">Approvals required</label><input id="rule-required" name="approvalsRequired" type="number" min="0" max="10" value="0">
-  <label for="rule-approvers">Approvers</label>
+  <label for="rule-approvers">Approvers (people with the approver role)</label>
   <select id="rule-approvers" name="approvers" multiple>${technicians
-    .filter((t) => t.appRoles.includes('approver') || t.appRoles.includes('admin'))
+    .filter((t) => t.appRoles.includes('approver'))
     .map((t) => html`<option value="${t.id}">${t.displayName}</option>`)}</select>
   <div><input type="checkbox" id="rule-just" name="requireJustification" value="yes"><label for="rule-just">Justification required</label></div>
   <div><input type="checkbox" id="rule-ticket" name="requireTicket" value="yes"><label for="rule-ticket">Ticket required</label></div>
