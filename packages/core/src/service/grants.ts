@@ -226,9 +226,10 @@ export class GrantService {
   async approve(actor: Actor, grantId: string, input: unknown = {}): Promise<Grant> {
     const person = requirePerson(actor);
     const { comment } = parseInput(DecisionInput, input);
-    await this.assertApprover(person);
+    assertApproverRole(person);
     let final = false;
-    const result = await this.mutate(actor, grantId, (g) => {
+    const result = await this.mutate(actor, grantId, async (g) => {
+      await this.assertApproverOnRoster(person);
       this.assertCanDecide(person, g);
       if (g.approvals.some((a) => a.approverId === person.technicianId)) {
         throw new ConflictError('CONFLICT', 'You have already approved this request');
@@ -247,12 +248,12 @@ export class GrantService {
   }
 
   /**
-   * Deciding needs the approver role itself, not only a place on the rule's list: both in the caller's roles and
-   * on the roster record as it is now (someone taken out of the approver group loses it at their next sign-in,
-   * or at once when an admin changes the record), and an active roster entry.
+   * Deciding needs the approver role itself, not only a place on the rule's list: in the caller's roles (checked
+   * first, see `assertApproverRole`) and on the roster record as it is now (someone taken out of the approver
+   * group loses it at their next sign-in, or at once when an admin changes the record), with an active entry.
+   * Checked once the grant is found, so another provider's grant stays NOT_FOUND.
    */
-  private async assertApprover(person: Extract<Actor, { kind: 'person' }>): Promise<void> {
-    if (!person.appRoles.includes('approver')) throw new ForbiddenError('NOT_AN_APPROVER', 'Deciding on requests needs the approver role');
+  private async assertApproverOnRoster(person: Extract<Actor, { kind: 'person' }>): Promise<void> {
     const technician = await this.technicianOf(person);
     if (!technician.appRoles.includes('approver')) throw new ForbiddenError('NOT_AN_APPROVER', 'Deciding on requests needs the approver role');
   }
@@ -271,8 +272,9 @@ export class GrantService {
   async deny(actor: Actor, grantId: string, input: unknown = {}): Promise<Grant> {
     const person = requirePerson(actor);
     const { comment } = parseInput(DecisionInput, input);
-    await this.assertApprover(person);
-    return this.mutate(actor, grantId, (g) => {
+    assertApproverRole(person);
+    return this.mutate(actor, grantId, async (g) => {
+      await this.assertApproverOnRoster(person);
       this.assertCanDecide(person, g);
       const next: Grant = {
         ...g,
@@ -478,7 +480,7 @@ export class GrantService {
     }
     if (query.scope === 'approvable') {
       if (actor.kind !== 'person') throw new ForbiddenError('FORBIDDEN', 'Only a person approves');
-      // Without the approver role nothing is approvable by the caller, listed or not (see assertApprover).
+      // Without the approver role nothing is approvable by the caller, listed or not (see assertApproverRole).
       if (!actor.appRoles.includes('approver')) return { items: [], nextCursor: null };
       const page = await this.ctx.store.listGrants(actor.providerId, { ...base, states: ['pending_approval'] });
       return {
@@ -491,3 +493,7 @@ export class GrantService {
   }
 }
 
+/** The caller's own roles: without the approver role there is nothing to look up. */
+function assertApproverRole(person: Extract<Actor, { kind: 'person' }>): void {
+  if (!person.appRoles.includes('approver')) throw new ForbiddenError('NOT_AN_APPROVER', 'Deciding on requests needs the approver role');
+}
