@@ -13,6 +13,8 @@ import { apiRoutes, apiRouter } from './api/index.js';
 import type { AnyRoute } from './api/route.js';
 import { authenticate, csrfProtection, getAuth } from './auth/context.js';
 import type { OidcClient } from './auth/oidc.js';
+import type { IdentityBindingDeps } from './auth/identity-binding.js';
+import { pageGate } from './auth/route-access.js';
 import { authRoutes } from './auth/routes.js';
 import { createSessionManager, csrfMatches } from './auth/session.js';
 import { createSigner, type Signer } from './auth/signing.js';
@@ -66,6 +68,8 @@ export interface AppDeps {
   oidc: OidcClient;
   /** Demo only: mounts the development IdP and demo routes before anything else; adds sign-in help. */
   demo?: { mountEarly(app: Express): void; mount(app: Express): void; signInHelp: Html };
+  /** Ends what else holds a technician's sessions and tokens after a re-bind (auth/identity-binding.ts). */
+  onTechnicianRebound?: IdentityBindingDeps['onTechnicianRebound'];
   /** False while shutting down, so load balancers stop sending traffic. */
   isAccepting?: () => boolean;
 }
@@ -143,7 +147,15 @@ export function buildApp(deps: AppDeps): BuiltApp {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  const apiDeps = { providerId: deps.providerId, jit: deps.jit, store: deps.store, signer, consent, revealLimiter };
+  const apiDeps = {
+    providerId: deps.providerId,
+    jit: deps.jit,
+    store: deps.store,
+    signer,
+    consent,
+    revealLimiter,
+    ...(deps.onTechnicianRebound ? { onTechnicianRebound: deps.onTechnicianRebound } : {}),
+  };
   const routes = apiRoutes(apiDeps);
   const openapi = buildOpenApi(routes, { title: 'jitadmin', version: settings.version, serverUrl: settings.publicUrl });
   app.get('/api/openapi.json', (_req, res) => {
@@ -188,11 +200,6 @@ export function buildApp(deps: AppDeps): BuiltApp {
     chrome,
     poke: () => deps.jit.scheduler.poke(),
   };
-  app.use(homePages({ ...pageDeps, signInHelp: deps.demo?.signInHelp ?? null }));
-  app.use(technicianPages({ ...pageDeps, revealLimiter }));
-  app.use(approverPages(pageDeps));
-  app.use(adminPages({ ...pageDeps, consent }));
-
   const renderError = (req: Request, res: Response, status: number, message: string) => {
     void chrome().then(
       (c) =>
@@ -206,6 +213,12 @@ export function buildApp(deps: AppDeps): BuiltApp {
       () => res.status(status).type('text').send(message),
     );
   };
+  // Every page passes the route access table first (auth/route-access.ts); a page not in it is not served.
+  app.use(pageGate(renderError));
+  app.use(homePages({ ...pageDeps, signInHelp: deps.demo?.signInHelp ?? null }));
+  app.use(technicianPages({ ...pageDeps, revealLimiter }));
+  app.use(approverPages(pageDeps));
+  app.use(adminPages({ ...pageDeps, consent, ...(deps.onTechnicianRebound ? { onTechnicianRebound: deps.onTechnicianRebound } : {}) }));
   app.use((req, res) => renderError(req, res, 404, 'There is no such page.'));
   app.use(errorHandler(logger, renderError));
 

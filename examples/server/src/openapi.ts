@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { AnyRoute } from './api/route.js';
 import { ErrorBody } from './api/schemas.js';
+import { API_ACCESS, routeKey } from './auth/route-access.js';
 
 type Json = Record<string, unknown>;
 
@@ -61,6 +62,22 @@ function parameters(def: AnyRoute): Json[] {
   return out;
 }
 
+/**
+ * Who may call an operation, from the route access table: `x-access` is `anyone`, `signed-in` or `roles`
+ * (then `x-roles` lists them, any one of which will do), `x-session-only` marks what an API token cannot do,
+ * `x-record-check` says what the service checks further on the record.
+ */
+function accessExtensions(def: AnyRoute): Json {
+  const access = API_ACCESS[routeKey(def.method, def.path)];
+  if (!access) return {};
+  return {
+    'x-access': access.who === 'anyone' || access.who === 'signed-in' ? access.who : 'roles',
+    ...(Array.isArray(access.who) ? { 'x-roles': access.who } : {}),
+    ...(access.sessionOnly ? { 'x-session-only': true } : {}),
+    ...(access.records ? { 'x-record-check': access.records } : {}),
+  };
+}
+
 const ERROR_STATUSES: Record<string, string> = {
   '400': 'Invalid input (VALIDATION_FAILED)',
   '401': 'Not signed in (UNAUTHENTICATED)',
@@ -91,7 +108,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: { title: string;
       operationId: def.operationId,
       summary: def.summary,
       tags: [def.tag],
-      ...(def.roles ? { 'x-roles': def.roles } : {}),
+      ...accessExtensions(def),
       parameters: parameters(def),
       ...(def.body
         ? {
@@ -118,7 +135,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: { title: string;
       title: info.title,
       version: info.version,
       description:
-        'jitadmin reference server API. Authenticate with the browser session (send X-CSRF-Token from GET /api/v1/me on writes) or with `Authorization: Bearer <token>` from POST /api/v1/tokens.',
+        'jitadmin reference server API. Authenticate with the browser session (send X-CSRF-Token from GET /api/v1/me on writes) or with `Authorization: Bearer <token>` from POST /api/v1/tokens. Each operation says who may call it: `x-access` (anyone, signed-in, or roles), `x-roles` (any one of them), `x-session-only` (not with an API token) and `x-record-check` (what is checked further on the record); docs/security.md has the whole table.',
     },
     servers: [{ url: info.serverUrl }],
     security: [{ bearer: [] }, { session: [] }],

@@ -20,4 +20,12 @@ describe('docs', () => {
     expect(names.length).toBeGreaterThan(8);
     for (const name of names) expect(page, name).toContain(name);
   });
+
+  it('security.md shows the route access table as it is', async () => {
+    const { API_ACCESS, PAGE_ACCESS, accessTableMarkdown } = await import('../src/auth/route-access.js');
+    const page = doc('security.md');
+    const between = (name: string) => page.slice(page.indexOf(`<!-- route-access:${name} -->`) + `<!-- route-access:${name} -->`.length, page.indexOf(`<!-- /route-access:${name} -->`)).trim();
+    expect(between('api')).toBe(accessTableMarkdown(API_ACCESS));
+    expect(between('pages')).toBe(accessTableMarkdown(PAGE_ACCESS));
+  });
 });

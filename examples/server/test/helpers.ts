@@ -14,9 +14,12 @@ export interface Harness {
   url: string;
   store: Store;
   logs: string[];
-  /** A session cookie and CSRF token for a technician id (minted as the sign-in would). */
-  sessionFor(technicianId: string, providerId?: string): { cookie: string; csrf: string };
-  bearerFor(technicianId: string, providerId?: string): string;
+  /**
+   * A session cookie and CSRF token for a technician id (minted as the sign-in would), bound to `subject`
+   * (default: the id, which is the subject of every demo person).
+   */
+  sessionFor(technicianId: string, providerId?: string, subject?: string): { cookie: string; csrf: string };
+  bearerFor(technicianId: string, providerId?: string, subject?: string): string;
   /** Calls the API (or any path) as someone; JSON body in and out. */
   call(method: string, path: string, options?: CallOptions): Promise<{ status: number; body: unknown; headers: Headers }>;
   close(): Promise<void>;
@@ -46,19 +49,21 @@ export async function startHarness(env: Record<string, string> = {}, options: St
     ...options,
   });
   const providerId = config.providerId;
-  const sessionFor = (technicianId: string, pid = providerId) => {
+  const sessionFor = (technicianId: string, pid = providerId, sub = technicianId) => {
     const csrf = randomBytes(16).toString('base64url');
-    const token = server.built.signer.sign('session', { pid, tid: technicianId, csrf, iat: Date.now() }, 3_600_000);
+    const token = server.built.signer.sign('session', { pid, tid: technicianId, sub, csrf, iat: Date.now() }, 3_600_000);
     return { cookie: `jitadmin_session=${encodeURIComponent(token)}`, csrf };
   };
-  const bearerFor = (technicianId: string, pid = providerId) =>
-    server.built.signer.sign('api-token', { pid, tid: technicianId }, 3_600_000);
+  const bearerFor = (technicianId: string, pid = providerId, sub = technicianId) =>
+    server.built.signer.sign('api-token', { pid, tid: technicianId, sub }, 3_600_000);
   const call: Harness['call'] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
     if (o.as) {
-      if (o.via === 'bearer') headers.authorization = `Bearer ${bearerFor(o.as)}`;
+      // Bound to the subject the roster holds now, as a fresh sign-in would be.
+      const sub = (await store.getTechnician(providerId, o.as))?.subject ?? o.as;
+      if (o.via === 'bearer') headers.authorization = `Bearer ${bearerFor(o.as, providerId, sub)}`;
       else {
-        const s = sessionFor(o.as);
+        const s = sessionFor(o.as, providerId, sub);
         headers.cookie = s.cookie;
         if (o.csrf !== null) headers['x-csrf-token'] = o.csrf ?? s.csrf;
       }

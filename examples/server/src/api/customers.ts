@@ -13,7 +13,7 @@ export function customerRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ actor }) => ({ items: await deps.jit.listCustomers(actor) }),
     }),
     route({
-      method: 'post', path: '/customers', operationId: 'createCustomer', tag, roles: ['admin'], summary: 'Create a customer',
+      method: 'post', path: '/customers', operationId: 'createCustomer', tag, summary: 'Create a customer',
       body: CustomerInput, bodyName: 'CustomerInput', response: Customer, responseName: 'Customer', status: 201,
       handler: ({ actor, body }) => deps.jit.createCustomer(actor, body),
     }),
@@ -23,29 +23,29 @@ export function customerRoutes(deps: ApiDeps): AnyRoute[] {
       handler: ({ actor, params }) => deps.jit.getCustomer(actor, params.customerId),
     }),
     route({
-      method: 'post', path: '/customers/:customerId/connect', operationId: 'connectCustomer', tag, roles: ['admin'],
+      method: 'post', path: '/customers/:customerId/connect', operationId: 'connectCustomer', tag,
       summary: 'Connect a tenant that already consented to the app, by tenant id (runs the preflight)',
       params: CustomerParams, body: ConnectInput, bodyName: 'ConnectInput', response: Customer, responseName: 'Customer',
       handler: ({ actor, params, body }) => deps.jit.connectCustomer(actor, params.customerId, body),
     }),
     route({
-      method: 'post', path: '/customers/:customerId/consent-link', operationId: 'createConsentLink', tag, roles: ['admin'],
+      method: 'post', path: '/customers/:customerId/consent-link', operationId: 'createConsentLink', tag,
       summary: "Admin-consent link for the customer's Entra ID tenant (signed, expiring, single use)",
       params: CustomerParams, response: ConsentLink, responseName: 'ConsentLink',
       handler: ({ actor, params }) => deps.consent.start(actor, params.customerId),
     }),
     route({
-      method: 'post', path: '/customers/:customerId/check', operationId: 'checkConnection', tag, roles: ['admin'],
+      method: 'post', path: '/customers/:customerId/check', operationId: 'checkConnection', tag,
       summary: 'Run the connection preflight again', params: CustomerParams, response: Customer, responseName: 'Customer',
       handler: ({ actor, params }) => deps.jit.checkConnection(actor, params.customerId),
     }),
     route({
-      method: 'post', path: '/customers/:customerId/disconnect', operationId: 'disconnectCustomer', tag, roles: ['admin'],
+      method: 'post', path: '/customers/:customerId/disconnect', operationId: 'disconnectCustomer', tag,
       summary: 'Forget the tenant connection', params: CustomerParams, response: Customer, responseName: 'Customer',
       handler: ({ actor, params }) => deps.jit.disconnectCustomer(actor, params.customerId),
     }),
     route({
-      method: 'post', path: '/customers/:customerId/revoke-all', operationId: 'revokeAllForCustomer', tag, roles: ['admin'],
+      method: 'post', path: '/customers/:customerId/revoke-all', operationId: 'revokeAllForCustomer', tag,
       summary: "Break glass: end every live grant on this customer now",
       params: CustomerParams, body: RevokeInput, bodyName: 'RevokeInput', bodyOptional: true,
       response: RevokeAllResult, responseName: 'RevokeAllResult',

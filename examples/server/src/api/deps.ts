@@ -1,4 +1,5 @@
 import type { Store } from '@jitadmin/core';
+import type { IdentityBindingDeps } from '../auth/identity-binding.js';
 import type { Signer } from '../auth/signing.js';
 import type { ConsentFlow } from '../connect.js';
 import type { RateLimiter } from '../http/rate-limit.js';
@@ -12,4 +13,6 @@ export interface ApiDeps {
   signer: Signer;
   consent: ConsentFlow;
   revealLimiter: RateLimiter;
+  /** See auth/identity-binding.ts. */
+  onTechnicianRebound?: IdentityBindingDeps['onTechnicianRebound'];
 }

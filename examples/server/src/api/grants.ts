@@ -31,7 +31,7 @@ export function grantRoutes(deps: ApiDeps): AnyRoute[] {
   };
   return [
     route({
-      method: 'get', path: '/entitlements', operationId: 'whatMayIRequest', tag, roles: ['technician'],
+      method: 'get', path: '/entitlements', operationId: 'whatMayIRequest', tag,
       summary: 'What the caller may request: customers, roles, durations, approvals',
       response: EntitlementList, responseName: 'EntitlementList',
       handler: async ({ actor }) => ({ items: await deps.jit.whatMayIRequest(actor) }),
@@ -42,7 +42,7 @@ export function grantRoutes(deps: ApiDeps): AnyRoute[] {
       handler: ({ actor, query }) => deps.jit.listGrants(actor, query),
     }),
     route({
-      method: 'post', path: '/grants', operationId: 'requestAccess', tag, roles: ['technician'], summary: 'Request access',
+      method: 'post', path: '/grants', operationId: 'requestAccess', tag, summary: 'Request access',
       body: RequestAccessInput, bodyName: 'RequestAccessInput', response: Grant, responseName: 'Grant', status: 201,
       handler: async ({ actor, body }) => poke(await deps.jit.requestAccess(actor, body)),
     }),
@@ -52,12 +52,12 @@ export function grantRoutes(deps: ApiDeps): AnyRoute[] {
       handler: ({ actor, params }) => deps.jit.getGrant(actor, params.grantId),
     }),
     route({
-      method: 'post', path: '/grants/:grantId/approve', operationId: 'approveGrant', tag, roles: ['approver'], summary: 'Approve a request',
+      method: 'post', path: '/grants/:grantId/approve', operationId: 'approveGrant', tag, summary: 'Approve a request',
       params: GrantParams, body: DecisionInput, bodyName: 'DecisionInput', bodyOptional: true, response: Grant, responseName: 'Grant',
       handler: async ({ actor, params, body }) => poke(await deps.jit.approve(actor, params.grantId, body)),
     }),
     route({
-      method: 'post', path: '/grants/:grantId/deny', operationId: 'denyGrant', tag, roles: ['approver'], summary: 'Deny a request',
+      method: 'post', path: '/grants/:grantId/deny', operationId: 'denyGrant', tag, summary: 'Deny a request',
       params: GrantParams, body: DecisionInput, bodyName: 'DecisionInput', bodyOptional: true, response: Grant, responseName: 'Grant',
       handler: async ({ actor, params, body }) => poke(await deps.jit.deny(actor, params.grantId, body)),
     }),
@@ -77,7 +77,7 @@ export function grantRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ actor, params, body }) => poke(await deps.jit.revoke(actor, params.grantId, body)),
     }),
     route({
-      method: 'post', path: '/grants/:grantId/reveal', operationId: 'revealCredential', tag, roles: ['technician'],
+      method: 'post', path: '/grants/:grantId/reveal', operationId: 'revealCredential', tag,
       summary: 'Reveal the credential of my active grant (once); rate limited',
       params: GrantParams, response: RevealedCredential, responseName: 'RevealedCredential',
       handler: async ({ actor, params, res }) => {

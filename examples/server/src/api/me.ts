@@ -1,5 +1,4 @@
 /** `/me` and `/tokens`: who am I, and API tokens for scripts. */
-import { ForbiddenError } from '@jitadmin/core';
 import { getAuth } from '../auth/context.js';
 import type { ApiDeps } from './deps.js';
 import { route, type AnyRoute } from './route.js';
@@ -21,9 +20,8 @@ export function meRoutes(deps: ApiDeps): AnyRoute[] {
       body: ApiTokenInput, bodyName: 'ApiTokenInput', bodyOptional: true, response: ApiToken, responseName: 'ApiToken', status: 201,
       handler: async ({ res, body }) => {
         const auth = getAuth(res)!;
-        if (auth.via !== 'session') throw new ForbiddenError('FORBIDDEN', 'API tokens are created from a signed-in browser session');
         const ttlMs = body.ttlHours * 3_600_000;
-        const token = deps.signer.sign('api-token', { pid: deps.providerId, tid: auth.technician.id }, ttlMs);
+        const token = deps.signer.sign('api-token', { pid: deps.providerId, tid: auth.technician.id, sub: auth.technician.subject }, ttlMs);
         res.setHeader('Cache-Control', 'no-store');
         return { token, expiresAt: new Date(Date.now() + ttlMs).toISOString() };
       },

@@ -26,8 +26,6 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown, R = unknown> {
   operationId: string;
   summary: string;
   tag: string;
-  /** Who may call it (documented; the service enforces it). */
-  roles?: readonly ('technician' | 'approver' | 'admin')[];
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
@@ -65,11 +63,14 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 'body
   return result.data;
 }
 
-/** Mounts routes on `router`; `actorOf` resolves the signed-in caller (throws UNAUTHENTICATED otherwise). */
-export function mountRoutes(router: Router, routes: readonly AnyRoute[], actorOf: (req: Request, res: Response) => Actor): void {
+/**
+ * Mounts routes on `router`; `actorOf` resolves the caller the route admits (throws UNAUTHENTICATED or FORBIDDEN
+ * otherwise), before anything of the request is parsed.
+ */
+export function mountRoutes(router: Router, routes: readonly AnyRoute[], actorOf: (def: AnyRoute, req: Request, res: Response) => Actor): void {
   for (const def of routes) {
     router[def.method](def.path, async (req: Request, res: Response) => {
-      const actor = actorOf(req, res);
+      const actor = actorOf(def, req, res);
       const params = parse(def.params, req.params, 'path');
       const query = parse(def.query, req.query, 'query');
       const rawBody: unknown = req.body === undefined && def.bodyOptional ? {} : req.body;

@@ -13,7 +13,7 @@ export function ruleRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ actor }) => ({ items: await deps.jit.listRules(actor) }),
     }),
     route({
-      method: 'post', path: '/rules', operationId: 'createRule', tag, roles: ['admin'], summary: 'Create a rule',
+      method: 'post', path: '/rules', operationId: 'createRule', tag, summary: 'Create a rule',
       body: RuleInput, bodyName: 'RuleInput', response: EntitlementRule, responseName: 'EntitlementRule', status: 201,
       handler: ({ actor, body }) => deps.jit.createRule(actor, body),
     }),
@@ -27,12 +27,12 @@ export function ruleRoutes(deps: ApiDeps): AnyRoute[] {
       },
     }),
     route({
-      method: 'put', path: '/rules/:ruleId', operationId: 'updateRule', tag, roles: ['admin'], summary: 'Replace a rule',
+      method: 'put', path: '/rules/:ruleId', operationId: 'updateRule', tag, summary: 'Replace a rule',
       params: RuleParams, body: RuleInput, bodyName: 'RuleInput', response: EntitlementRule, responseName: 'EntitlementRule',
       handler: ({ actor, params, body }) => deps.jit.updateRule(actor, params.ruleId, body),
     }),
     route({
-      method: 'delete', path: '/rules/:ruleId', operationId: 'deleteRule', tag, roles: ['admin'], summary: 'Delete a rule',
+      method: 'delete', path: '/rules/:ruleId', operationId: 'deleteRule', tag, summary: 'Delete a rule',
       params: RuleParams, response: null,
       handler: ({ actor, params }) => deps.jit.deleteRule(actor, params.ruleId),
     }),

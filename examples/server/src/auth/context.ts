@@ -5,6 +5,7 @@
 import type { Actor, AppRole, Store, Technician } from '@jitadmin/core';
 import { ForbiddenError, JitError } from '@jitadmin/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { credentialBoundTo } from './identity-binding.js';
 import type { SessionData, SessionManager } from './session.js';
 import { csrfMatches } from './session.js';
 import type { Signer } from './signing.js';
@@ -43,8 +44,9 @@ export function authenticate(deps: { store: Store; sessions: SessionManager; sig
       let via: AuthContext['via'] | null = null;
       let technicianId: string | null = null;
       let session: SessionData | null = null;
+      let subject: unknown = undefined;
       if (typeof header === 'string' && /^bearer\s/i.test(header)) {
-        const token = deps.signer.verify<{ pid: string; tid: string }>('api-token', header.slice(7).trim());
+        const token = deps.signer.verify<{ pid: string; tid: string; sub?: unknown }>('api-token', header.slice(7).trim());
         if (!token) {
           res.locals.authError = new ForbiddenError('UNAUTHENTICATED', 'bearer token is invalid or expired');
           return next();
@@ -52,18 +54,21 @@ export function authenticate(deps: { store: Store; sessions: SessionManager; sig
         if (token.pid === deps.providerId) {
           via = 'bearer';
           technicianId = token.tid;
+          subject = token.sub;
         }
       } else {
         const s = deps.sessions.read(req);
         if (s && s.pid === deps.providerId) {
           via = 'session';
           technicianId = s.tid;
+          subject = s.sub;
           session = s;
         }
       }
       if (via && technicianId) {
         const technician = await deps.store.getTechnician(deps.providerId, technicianId);
-        if (technician && technician.active) {
+        // Issued to the person bound now: a re-bind since ends the session or token (identity-binding.ts).
+        if (technician && technician.active && credentialBoundTo(subject, technician)) {
           res.locals.auth = { via, technician, actor: actorFor(technician), session } satisfies AuthContext;
         }
       }

@@ -27,7 +27,7 @@ export function setupActor(providerId: string): Actor {
 }
 
 export async function admit(
-  deps: { store: Store; jit: Pick<JitAdminService, 'upsertTechnician'> },
+  deps: { store: Store; jit: Pick<JitAdminService, 'updateTechnician' | 'rebindTechnicianSubject'> },
   settings: RosterSettings,
   claims: Record<string, unknown>,
 ): Promise<Admission> {
@@ -44,28 +44,25 @@ export async function admit(
   if (roles.length === 0) {
     return { ok: false, reason: 'Your account is in none of the groups that give access to jitadmin.' };
   }
-  let technician = await deps.store.findTechnicianBySubject(settings.providerId, subject);
-  if (!technician) {
-    const all = await deps.store.listTechnicians(settings.providerId);
-    technician = all.find((t) => t.subject === `${INVITE_PREFIX}${email}`) ?? null;
-  }
+  const bound = await deps.store.findTechnicianBySubject(settings.providerId, subject);
+  const invited = bound ? null : ((await deps.store.findTechnicianBySubject(settings.providerId, `${INVITE_PREFIX}${email}`)) ?? null);
+  const technician = bound ?? invited;
   if (!technician) return { ok: false, reason: 'You are not on the roster. Ask an administrator to add you.' };
   if (!technician.active) return { ok: false, reason: 'Your roster entry is inactive. Ask an administrator.' };
-  const updated = await deps.jit.upsertTechnician(setupActor(settings.providerId), {
-    id: technician.id,
-    subject,
-    email,
-    displayName,
-    groups,
-    appRoles: roles,
-    active: true,
-  });
+  const setup = setupActor(settings.providerId);
+  if (invited) {
+    // The first sign-in binds the invitation to this subject, audited; a second sign-in racing it finds the
+    // invitation gone (expectedSubject) and is refused.
+    await deps.jit.rebindTechnicianSubject(setup, invited.id, { subject, expectedSubject: invited.subject, reason: 'first sign-in (invitation)' });
+  }
+  // The IdP decides name, email, groups and roles at each sign-in; never the subject.
+  const updated = await deps.jit.updateTechnician(setup, technician.id, { email, displayName, groups, appRoles: roles });
   return { ok: true, technician: updated };
 }
 
 /** Puts the bootstrap admins on the roster (as invitations) unless someone with that email is there already. */
 export async function inviteBootstrapAdmins(
-  deps: { store: Store; jit: Pick<JitAdminService, 'upsertTechnician'> },
+  deps: { store: Store; jit: Pick<JitAdminService, 'createTechnician'> },
   providerId: string,
   emails: readonly string[],
 ): Promise<void> {
@@ -73,7 +70,7 @@ export async function inviteBootstrapAdmins(
   const existing = new Set((await deps.store.listTechnicians(providerId)).map((t) => t.email.toLowerCase()));
   for (const email of emails) {
     if (existing.has(email)) continue;
-    await deps.jit.upsertTechnician(setupActor(providerId), {
+    await deps.jit.createTechnician(setupActor(providerId), {
       subject: `${INVITE_PREFIX}${email}`,
       email,
       displayName: email,

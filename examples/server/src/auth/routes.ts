@@ -27,7 +27,7 @@ export interface AuthRouteDeps {
   signer: Signer;
   sessions: SessionManager;
   store: Store;
-  jit: Pick<JitAdminService, 'upsertTechnician'>;
+  jit: Pick<JitAdminService, 'updateTechnician' | 'rebindTechnicianSubject'>;
   roster: RosterSettings;
   limiter: RateLimiter;
   logger: Logger;
@@ -98,7 +98,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
       deps.logger.info({ reason: admission.reason }, 'sign-in refused');
       return refuse(req, res, 403, admission.reason);
     }
-    deps.sessions.start(res, { pid: deps.roster.providerId, tid: admission.technician.id });
+    deps.sessions.start(res, { pid: deps.roster.providerId, tid: admission.technician.id, sub: admission.technician.subject });
     deps.logger.info({ technicianId: admission.technician.id, roles: admission.technician.appRoles }, 'signed in');
     res.redirect(303, pending.returnTo);
   });

@@ -16,6 +16,8 @@ export interface SessionData {
   pid: string;
   /** Technician id. */
   tid: string;
+  /** The IdP subject the technician was bound to at sign-in (see identity-binding.ts). */
+  sub: string;
   /** CSRF synchronizer token. */
   csrf: string;
   /** Issued at (ms). */
@@ -24,7 +26,7 @@ export interface SessionData {
 
 export interface SessionManager {
   read(req: Request): (SessionData & { exp: number }) | null;
-  start(res: Response, data: { pid: string; tid: string }): SessionData;
+  start(res: Response, data: { pid: string; tid: string; sub: string }): SessionData;
   end(res: Response): void;
 }
 
@@ -35,7 +37,7 @@ export function createSessionManager(options: { signer: Signer; secure: boolean;
       return options.signer.verify<SessionData & Record<string, unknown>>('session', readCookie(req, SESSION_COOKIE));
     },
     start(res, data) {
-      const session: SessionData = { pid: data.pid, tid: data.tid, csrf: randomBytes(24).toString('base64url'), iat: now() };
+      const session: SessionData = { pid: data.pid, tid: data.tid, sub: data.sub, csrf: randomBytes(24).toString('base64url'), iat: now() };
       const token = options.signer.sign('session', { ...session }, options.ttlMs);
       setCookie(res, SESSION_COOKIE, token, { secure: options.secure, maxAgeMs: options.ttlMs });
       return session;

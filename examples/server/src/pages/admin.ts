@@ -6,6 +6,7 @@ import type { Customer, RuleInput } from '@jitadmin/core';
 import { ForbiddenError, NotFoundError } from '@jitadmin/core';
 import { Router } from 'express';
 import { INVITE_PREFIX } from '../auth/roster.js';
+import { rebindTechnician, type IdentityBindingDeps } from '../auth/identity-binding.js';
 import type { ConsentFlow } from '../connect.js';
 import { html, type Html } from '../http/html.js';
 import { csrfField } from './layout.js';
@@ -27,7 +28,7 @@ function health(c: Customer): Html {
     ${conn.lastError ? html`<div class="error"><small>${conn.lastError}</small></div>` : ''}`;
 }
 
-export function adminPages(deps: PageDeps & { consent: ConsentFlow }): Router {
+export function adminPages(deps: PageDeps & { consent: ConsentFlow; onTechnicianRebound?: IdentityBindingDeps['onTechnicianRebound'] }): Router {
   const router = Router();
 
   router.get(
@@ -127,7 +128,15 @@ ${technicians.map(
   <td><small>${t.groups.join(', ')}</small></td>
   <td>${t.active ? (t.subject.startsWith(INVITE_PREFIX) ? 'invited' : 'active') : 'inactive'}</td>
   <td><form method="post" action="/admin/technicians/${t.id}/active">${csrfField(auth)}<input type="hidden" name="active" value="${t.active ? 'false' : 'true'}">
-    <button type="submit"${t.id === auth.technician.id ? html` disabled` : ''}>${t.active ? 'Deactivate' : 'Activate'}</button></form></td></tr>`,
+    <button type="submit"${t.id === auth.technician.id ? html` disabled` : ''}>${t.active ? 'Deactivate' : 'Activate'}</button></form>
+    <details><summary>Re-bind to another identity</summary>
+      <form method="post" action="/admin/technicians/${t.id}/rebind" class="stack">${csrfField(auth)}<input type="hidden" name="expectedSubject" value="${t.subject}">
+        <p><small>Bound now to <code>${t.subject}</code>. A re-bind is audited and ends their sessions and API tokens.</small></p>
+        <label for="subject-${t.id}">New IdP subject</label><input id="subject-${t.id}" name="subject" required maxlength="512">
+        <label for="rebind-reason-${t.id}">Reason</label><input id="rebind-reason-${t.id}" name="reason" maxlength="500" required>
+        <div><input type="checkbox" id="rebind-confirm-${t.id}" name="confirm" value="yes" required><label for="rebind-confirm-${t.id}">Sign ${t.displayName} out everywhere and bind the entry to the new subject</label></div>
+        <button type="submit" class="danger">Re-bind</button>
+      </form></details></td></tr>`,
 )}</tbody></table>
 <h2>Add a person to the roster</h2>
 <p>Their IdP groups decide their roles at each sign-in; the roster decides whether they may sign in at all.</p>
@@ -144,7 +153,7 @@ ${technicians.map(
     action(deps, () => '/admin/technicians', async (req, _res, auth) => {
       requireAdmin(auth);
       const email = field(req, 'email').trim().toLowerCase();
-      const t = await deps.jit.upsertTechnician(auth.actor, {
+      const t = await deps.jit.createTechnician(auth.actor, {
         subject: `${INVITE_PREFIX}${email}`,
         email,
         displayName: field(req, 'displayName'),
@@ -159,11 +168,22 @@ ${technicians.map(
     '/admin/technicians/:technicianId/active',
     action(deps, () => '/admin/technicians', async (req, _res, auth) => {
       requireAdmin(auth);
-      const t = (await deps.jit.listTechnicians(auth.actor)).find((x) => x.id === req.params.technicianId);
-      if (!t) throw new ForbiddenError('FORBIDDEN', 'no such technician');
       const active = field(req, 'active') === 'true';
-      await deps.jit.upsertTechnician(auth.actor, { ...t, active });
+      const t = await deps.jit.updateTechnician(auth.actor, String(req.params.technicianId), { active });
       return `${t.displayName} is now ${active ? 'active' : 'inactive'}.`;
+    }),
+  );
+  router.post(
+    '/admin/technicians/:technicianId/rebind',
+    action(deps, () => '/admin/technicians', async (req, _res, auth) => {
+      requireAdmin(auth);
+      if (field(req, 'confirm') !== 'yes') throw new ForbiddenError('FORBIDDEN', 'tick the confirmation box to re-bind');
+      const t = await rebindTechnician(deps, auth.actor, String(req.params.technicianId), {
+        subject: field(req, 'subject').trim(),
+        expectedSubject: field(req, 'expectedSubject'),
+        reason: optionalText(req, 'reason'),
+      });
+      return `${t.displayName} is now bound to ${t.subject}; their sessions and API tokens have ended.`;
     }),
   );
 
@@ -203,9 +223,9 @@ ${rules.map(
   <label for="rule-default">Default duration (minutes)</label><input id="rule-default" name="defaultDurationMinutes" type="number" min="5" value="60" required>
   <label for="rule-max">Maximum duration (minutes)</label><input id="rule-max" name="maxDurationMinutes" type="number" min="5" value="240" required>
   <label for="rule-required">Approvals required</label><input id="rule-required" name="approvalsRequired" type="number" min="0" max="10" value="0">
-  <label for="rule-approvers">Approvers</label>
+  <label for="rule-approvers">Approvers (people with the approver role)</label>
   <select id="rule-approvers" name="approvers" multiple>${technicians
-    .filter((t) => t.appRoles.includes('approver') || t.appRoles.includes('admin'))
+    .filter((t) => t.appRoles.includes('approver'))
     .map((t) => html`<option value="${t.id}">${t.displayName}</option>`)}</select>
   <div><input type="checkbox" id="rule-just" name="requireJustification" value="yes"><label for="rule-just">Justification required</label></div>
   <div><input type="checkbox" id="rule-ticket" name="requireTicket" value="yes"><label for="rule-ticket">Ticket required</label></div>

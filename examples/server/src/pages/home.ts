@@ -43,7 +43,7 @@ roles, for as long as it lives and you stay on the roster. See <a href="/api/ope
       if (auth.via !== 'session') throw new ForbiddenError('FORBIDDEN', 'API tokens are created from a browser session');
       const hours = optionalInt(req, 'ttlHours') ?? 24;
       if (!Number.isInteger(hours) || hours < 1 || hours > 2160) throw new ValidationError('lifetime must be 1 to 2160 hours', { field: 'ttlHours' });
-      const token = deps.signer.sign('api-token', { pid: deps.providerId, tid: auth.technician.id }, hours * 3_600_000);
+      const token = deps.signer.sign('api-token', { pid: deps.providerId, tid: auth.technician.id, sub: auth.technician.subject }, hours * 3_600_000);
       res.setHeader('Cache-Control', 'no-store');
       const body = html`<p>Copy it now; it is not shown again.</p>
 <p><code id="token" class="wrap">${token}</code> <button type="button" data-copy="token">Copy</button></p>

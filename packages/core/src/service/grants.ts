@@ -225,8 +225,10 @@ export class GrantService {
   async approve(actor: Actor, grantId: string, input: unknown = {}): Promise<Grant> {
     const person = requirePerson(actor);
     const { comment } = parseInput(DecisionInput, input);
+    assertApproverRole(person);
     let final = false;
-    const result = await this.mutate(actor, grantId, (g) => {
+    const result = await this.mutate(actor, grantId, async (g) => {
+      await this.assertApproverOnRoster(person);
       this.assertCanDecide(person, g);
       if (g.approvals.some((a) => a.approverId === person.technicianId)) {
         throw new ConflictError('CONFLICT', 'You have already approved this request');
@@ -244,6 +246,17 @@ export class GrantService {
     return result;
   }
 
+  /**
+   * Deciding needs the approver role itself, not only a place on the rule's list: in the caller's roles (checked
+   * first, see `assertApproverRole`) and on the roster record as it is now (someone taken out of the approver
+   * group loses it at their next sign-in, or at once when an admin changes the record), with an active entry.
+   * Checked once the grant is found, so another provider's grant stays NOT_FOUND.
+   */
+  private async assertApproverOnRoster(person: Extract<Actor, { kind: 'person' }>): Promise<void> {
+    const technician = await this.technicianOf(person);
+    if (!technician.appRoles.includes('approver')) throw new ForbiddenError('NOT_AN_APPROVER', 'Deciding on requests needs the approver role');
+  }
+
   private assertCanDecide(person: Extract<Actor, { kind: 'person' }>, g: Grant): void {
     if (g.technicianId === person.technicianId) throw new ForbiddenError('SELF_APPROVAL', 'You cannot decide on your own request');
     if (!g.policy.approvers.includes(person.technicianId)) {
@@ -258,7 +271,9 @@ export class GrantService {
   async deny(actor: Actor, grantId: string, input: unknown = {}): Promise<Grant> {
     const person = requirePerson(actor);
     const { comment } = parseInput(DecisionInput, input);
-    return this.mutate(actor, grantId, (g) => {
+    assertApproverRole(person);
+    return this.mutate(actor, grantId, async (g) => {
+      await this.assertApproverOnRoster(person);
       this.assertCanDecide(person, g);
       const next: Grant = {
         ...g,
@@ -338,9 +353,14 @@ export class GrantService {
     assertActor(actor);
     const { reason: text } = parseInput(RevokeInput, input);
     const result = await this.mutate(actor, grantId, (g) => {
+      // The grant's technician, its approvers (listed on its rule when it was asked for, and holding the
+      // approver role), and admins. Any other approver may read the grant but not end it.
       const own = actor.kind === 'person' && actor.technicianId === g.technicianId;
-      const approver = actor.kind === 'person' && (g.policy.approvers.includes(actor.technicianId) || actor.appRoles.includes('approver'));
-      if (!own && !approver && !hasRole(actor, 'admin')) throw new NotFoundError('Grant not found');
+      const approver = actor.kind === 'person' && g.policy.approvers.includes(actor.technicianId) && actor.appRoles.includes('approver');
+      if (!own && !approver && !hasRole(actor, 'admin')) {
+        if (this.canSee(actor, g)) throw new ForbiddenError('FORBIDDEN', 'Only the grant\'s technician, its approvers and admins may revoke it');
+        throw new NotFoundError('Grant not found');
+      }
       if (g.state === 'pending_approval' || g.state === 'requested') {
         const next: Grant = { ...g, state: transition(g.state, 'cancel'), closedAt: this.ctx.nowIso(), dueAt: null, endedBy: actorLabel(actor) };
         return { grant: next, audit: [{ action: 'grant.cancelled', details: { reason: text ?? null } }] };
@@ -459,6 +479,8 @@ export class GrantService {
     }
     if (query.scope === 'approvable') {
       if (actor.kind !== 'person') throw new ForbiddenError('FORBIDDEN', 'Only a person approves');
+      // Without the approver role nothing is approvable by the caller, listed or not (see assertApproverRole).
+      if (!actor.appRoles.includes('approver')) return { items: [], nextCursor: null };
       const page = await this.ctx.store.listGrants(actor.providerId, { ...base, states: ['pending_approval'] });
       return {
         items: page.items.filter((g) => g.policy.approvers.includes(actor.technicianId) && g.technicianId !== actor.technicianId && !g.approvals.some((a) => a.approverId === actor.technicianId)),
@@ -470,3 +492,7 @@ export class GrantService {
   }
 }
 
+/** The caller's own roles: without the approver role there is nothing to look up. */
+function assertApproverRole(person: Extract<Actor, { kind: 'person' }>): void {
+  if (!person.appRoles.includes('approver')) throw new ForbiddenError('NOT_AN_APPROVER', 'Deciding on requests needs the approver role');
+}

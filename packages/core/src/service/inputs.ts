@@ -55,6 +55,34 @@ export const TechnicianInput = z.object({
 });
 export type TechnicianInput = z.input<typeof TechnicianInput>;
 
+/**
+ * What may change on a technician after it is created. The subject is not here on purpose: a bound subject
+ * changes only through `rebindTechnicianSubject`, which is audited and ends the person's sessions and tokens.
+ * Strict, so a `subject` sent here is refused rather than ignored.
+ */
+export const TechnicianUpdate = z
+  .object({
+    email: z.email().max(320).optional(),
+    displayName: Text(200).min(1).optional(),
+    groups: z.array(z.string().min(1).max(256)).max(500).optional(),
+    appRoles: z.array(AppRole).max(3).optional(),
+    active: z.boolean().optional(),
+  })
+  .strict();
+export type TechnicianUpdate = z.input<typeof TechnicianUpdate>;
+
+/** An explicit re-bind of a technician to another IdP subject. */
+export const SubjectRebindInput = z
+  .object({
+    subject: z.string().min(1).max(512),
+    /** The subject the caller believes is bound now; when given and different, the re-bind is refused (`CONFLICT`). */
+    expectedSubject: z.string().min(1).max(512).optional(),
+    /** Why, kept in the audit event. */
+    reason: Text(500).optional(),
+  })
+  .strict();
+export type SubjectRebindInput = z.input<typeof SubjectRebindInput>;
+
 export const CustomerInput = z.object({ id: Id.optional(), name: Text(200).min(1) });
 export type CustomerInput = z.input<typeof CustomerInput>;
 

@@ -17,7 +17,9 @@ import {
   CustomerInput,
   ProviderInput,
   RuleInput,
+  SubjectRebindInput,
   TechnicianInput,
+  TechnicianUpdate,
 } from './inputs.js';
 import type { ChainVerification } from './types.js';
 
@@ -58,6 +60,10 @@ export class SetupService {
     return provider;
   }
 
+  /**
+   * Creates or updates a technician by id or subject: for seeds and embedders' own set-up code. It never changes
+   * the subject of an existing technician (`CONFLICT`, field `subject`): that is `rebindTechnicianSubject`'s job.
+   */
   async upsertTechnician(actor: Actor, input: unknown): Promise<Technician> {
     requireAdmin(actor);
     const parsed = parseInput(TechnicianInput, input);
@@ -68,6 +74,9 @@ export class SetupService {
       throw new ConflictError('CONFLICT', 'Another technician has this subject', { field: 'subject' });
     }
     const existing = bySubject ?? (await this.ctx.store.getTechnician(actor.providerId, id));
+    if (existing && existing.subject !== parsed.subject) {
+      throw new ConflictError('CONFLICT', 'This technician is bound to another subject; re-bind it explicitly', { field: 'subject' });
+    }
     const technician = TechnicianSchema.parse({
       ...parsed,
       id,
@@ -85,9 +94,92 @@ export class SetupService {
     return technician;
   }
 
+  /** Adds a technician. An id in use: `CONFLICT` (field `id`); a subject another technician holds: `CONFLICT` (field `subject`). */
+  async createTechnician(actor: Actor, input: unknown): Promise<Technician> {
+    requireAdmin(actor);
+    const parsed = parseInput(TechnicianInput, input);
+    await this.getProvider(actor.providerId);
+    const id = parsed.id ?? randomUUID();
+    const technician = TechnicianSchema.parse({ ...parsed, id, providerId: actor.providerId, createdAt: this.ctx.nowIso() });
+    await this.ctx.store.transaction(async (tx) => {
+      // The audit append comes first: it takes the provider's chain head (the port's rule for `appendAudit`), so
+      // two creates of one id queue here, and the second's read below sees the first's row. A refusal rolls it back.
+      await this.audit(tx, actor, 'technician.created', {
+        technicianId: id,
+        subject: technician.subject,
+        appRoles: technician.appRoles,
+        active: technician.active,
+      });
+      if (await tx.getTechnician(actor.providerId, id)) throw new ConflictError('CONFLICT', 'A technician with this id exists', { field: 'id' });
+      await this.assertSubjectFree(tx, actor.providerId, technician.subject, id);
+      await tx.putTechnician(technician);
+    });
+    return technician;
+  }
+
+  /** Changes what may change on a technician (never the subject, see `TechnicianUpdate`). */
+  async updateTechnician(actor: Actor, technicianId: string, input: unknown): Promise<Technician> {
+    requireAdmin(actor);
+    const id = checkId(technicianId, 'Technician');
+    const patch = parseInput(TechnicianUpdate, input);
+    return this.ctx.store.transaction(async (tx) => {
+      const existing = await tx.getTechnician(actor.providerId, id);
+      if (!existing) throw new NotFoundError('Technician not found');
+      const technician = TechnicianSchema.parse({ ...existing, ...patch });
+      await tx.putTechnician(technician);
+      await this.audit(tx, actor, 'technician.updated', {
+        technicianId: id,
+        appRoles: technician.appRoles,
+        active: technician.active,
+        ...(patch.email !== undefined && patch.email !== existing.email ? { email: technician.email } : {}),
+      });
+      return technician;
+    });
+  }
+
+  /**
+   * Binds a technician to another IdP subject, audited as `technician.subject_rebound` with the old and new
+   * subject and who did it. Whoever calls this must then end the technician's sessions and API tokens (they
+   * were issued to the person behind the old subject). A subject another technician holds: `CONFLICT`.
+   */
+  async rebindTechnicianSubject(actor: Actor, technicianId: string, input: unknown): Promise<{ technician: Technician; previousSubject: string }> {
+    requireAdmin(actor);
+    const id = checkId(technicianId, 'Technician');
+    const { subject, expectedSubject, reason } = parseInput(SubjectRebindInput, input);
+    return this.ctx.store.transaction(async (tx) => {
+      const seen = await tx.getTechnician(actor.providerId, id);
+      if (!seen) throw new NotFoundError('Technician not found');
+      // As in createTechnician: the audit append takes the provider's chain head before the checks, so a re-bind
+      // racing this one is decided before them, and the read below sees what it wrote.
+      await this.audit(tx, actor, 'technician.subject_rebound', {
+        technicianId: id,
+        oldSubject: seen.subject,
+        newSubject: subject,
+        reason: reason ?? null,
+      });
+      const existing = await tx.getTechnician(actor.providerId, id);
+      if (!existing) throw new NotFoundError('Technician not found');
+      if (existing.subject !== seen.subject || (expectedSubject !== undefined && existing.subject !== expectedSubject)) {
+        throw new ConflictError('CONFLICT', 'The technician is bound to another subject than expected', { field: 'expectedSubject' });
+      }
+      if (existing.subject === subject) throw new ConflictError('CONFLICT', 'The technician is bound to this subject already', { field: 'subject' });
+      await this.assertSubjectFree(tx, actor.providerId, subject, id);
+      const technician: Technician = { ...existing, subject };
+      await tx.putTechnician(technician);
+      return { technician, previousSubject: existing.subject };
+    });
+  }
+
+  /** The store refuses a held subject too (its unique index); this gives the clearer message first. */
+  private async assertSubjectFree(tx: StoreTx, providerId: string, subject: string, id: string): Promise<void> {
+    const holder = await tx.findTechnicianBySubject(providerId, subject);
+    if (holder && holder.id !== id) throw new ConflictError('CONFLICT', 'Another technician has this subject', { field: 'subject' });
+  }
+
+  /** The roster: admins only. */
   async listTechnicians(actor: Actor): Promise<Technician[]> {
     assertActor(actor);
-    if (!hasRole(actor, 'admin') && !hasRole(actor, 'approver')) throw new ForbiddenError('FORBIDDEN', 'Only admins and approvers may list technicians');
+    if (!hasRole(actor, 'admin')) throw new ForbiddenError('FORBIDDEN', 'Only an admin may list technicians');
     return this.ctx.store.listTechnicians(actor.providerId);
   }
 
@@ -213,9 +305,14 @@ export class SetupService {
   private async buildRule(actor: Actor, input: unknown, id: string, createdAt: string): Promise<EntitlementRule> {
     const parsed = parseInput(RuleInput, input);
     const rule = parseInput(EntitlementRule, { ...parsed, id, providerId: actor.providerId, createdAt });
-    const technicians = new Set((await this.ctx.store.listTechnicians(actor.providerId)).map((t) => t.id));
+    const technicians = new Map((await this.ctx.store.listTechnicians(actor.providerId)).map((t) => [t.id, t]));
     rule.approval.approvers.forEach((approver, i) => {
-      if (!technicians.has(approver)) throw new ValidationError(`Approver ${approver} is not a technician of this provider`, { field: `approval.approvers.${i}` });
+      const technician = technicians.get(approver);
+      if (!technician) throw new ValidationError(`Approver ${approver} is not a technician of this provider`, { field: `approval.approvers.${i}` });
+      // Approving needs the approver role as well as the listing: a list of people who could never approve is a rule that cannot work.
+      if (!technician.appRoles.includes('approver')) {
+        throw new ValidationError(`${technician.displayName} (${approver}) does not hold the approver role`, { field: `approval.approvers.${i}` });
+      }
     });
     if (rule.customers !== 'all') {
       const customers = new Set((await this.ctx.store.listCustomers(actor.providerId)).map((c) => c.id));
@@ -276,7 +373,7 @@ export class SetupService {
 
   async listAudit(actor: Actor, input: unknown = {}): Promise<AuditEvent[]> {
     assertActor(actor);
-    if (!hasRole(actor, 'admin') && !hasRole(actor, 'approver')) throw new ForbiddenError('FORBIDDEN', 'Only admins and approvers may read the audit trail');
+    if (!hasRole(actor, 'admin')) throw new ForbiddenError('FORBIDDEN', 'Only an admin may read the audit trail');
     const query = parseInput(AuditQueryInput, input);
     return this.ctx.store.listAudit(actor.providerId, {
       limit: query.limit,

@@ -15,7 +15,9 @@ import type {
   RequestAccessInput,
   RevokeInput,
   RuleInput,
+  SubjectRebindInput,
   TechnicianInput,
+  TechnicianUpdate,
 } from './inputs.js';
 
 /** One thing a technician may ask for: a customer, the roles, the longest window, and the rule that allows it. */
@@ -64,7 +66,21 @@ export interface JitAdminService {
   // Setup and administration.
   upsertProvider(input: ProviderInput): Promise<Provider>;
   getProvider(providerId: string): Promise<Provider>;
+  /**
+   * Creates or updates by id or subject, for seeds and set-up code; never changes a bound subject (`CONFLICT`).
+   * People-facing APIs use `createTechnician` / `updateTechnician` / `rebindTechnicianSubject`.
+   */
   upsertTechnician(actor: Actor, input: TechnicianInput): Promise<Technician>;
+  /** Adds a technician (admins); an id in use or a subject another technician holds: `CONFLICT`. */
+  createTechnician(actor: Actor, input: TechnicianInput): Promise<Technician>;
+  /** Changes email, name, groups, roles or `active` (admins); a `subject` in the input: `VALIDATION_FAILED`. */
+  updateTechnician(actor: Actor, technicianId: string, input: TechnicianUpdate): Promise<Technician>;
+  /**
+   * Binds the technician to another IdP subject (admins, or jitadmin at a first sign-in), audited as
+   * `technician.subject_rebound` (old and new subject, who). The caller ends the technician's sessions and tokens.
+   */
+  rebindTechnicianSubject(actor: Actor, technicianId: string, input: SubjectRebindInput): Promise<{ technician: Technician; previousSubject: string }>;
+  /** The roster (admins). */
   listTechnicians(actor: Actor): Promise<Technician[]>;
   /** One technician: admins and approvers read any, a technician reads its own; `NOT_FOUND` otherwise. */
   getTechnician(actor: Actor, technicianId: string): Promise<Technician>;
@@ -96,6 +112,7 @@ export interface JitAdminService {
   listGrants(actor: Actor, input?: ListGrantsInput): Promise<GrantPage>;
 
   // Audit.
+  /** The audit trail (admins). */
   listAudit(actor: Actor, input?: AuditQueryInput): Promise<AuditEvent[]>;
   verifyAuditChain(actor: Actor): Promise<ChainVerification>;
 }

@@ -74,6 +74,29 @@ export function recordTests(ctx: SuiteContext): void {
       expect(await store.findTechnicianBySubject(PROVIDER_A, t1.subject)).toEqual(t1);
     });
 
+    it('two transactions binding one subject to two technicians at once: one commits, the other gets CONFLICT', async () => {
+      // A re-bind is a put with the technician's new subject; two admins re-binding two people to one subject
+      // must not both land (SQL: the unique index on (provider_id, subject), not only a check before the write).
+      const a = makeTechnician();
+      const b = makeTechnician();
+      await store.transaction(async (tx) => {
+        await tx.putTechnician(a);
+        await tx.putTechnician(b);
+      });
+      const contested = 'https://idp.example|contested';
+      const results = await Promise.allSettled([
+        store.transaction((tx) => tx.putTechnician({ ...a, subject: contested })),
+        store.transaction((tx) => tx.putTechnician({ ...b, subject: contested })),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(refused?.reason).toMatchObject({ code: 'CONFLICT' });
+      const holders = (await store.listTechnicians(PROVIDER_A)).filter((t) => t.subject === contested);
+      expect(holders).toHaveLength(1);
+      const loser = holders[0]!.id === a.id ? b : a;
+      expect(await store.getTechnician(PROVIDER_A, loser.id)).toEqual(loser);
+    });
+
     it('lets the same subject exist once per provider', async () => {
       const a = makeTechnician({ providerId: PROVIDER_A });
       const b = makeTechnician({ providerId: PROVIDER_B, subject: a.subject });
