@@ -22,8 +22,6 @@ import {
 } from '@jitadmin/core';
 import { entraDirectory, type EntraCredential } from '@jitadmin/entra-adapter';
 import type { FakeEntra } from '@jitadmin/entra-adapter/testing';
-import { openEmbedded, postgresStore } from '@jitadmin/store-postgres';
-import pg from 'pg';
 import type { DestinationStream, Logger } from 'pino';
 import { buildApp, type BuiltApp } from './app.js';
 import { createOidcClient } from './auth/oidc.js';
@@ -34,6 +32,7 @@ import type { DemoPerson } from './demo/people.js';
 import { html } from './http/html.js';
 import { createLogger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { openStore } from './open-store.js';
 import { startReconcileLoop } from './reconcile-loop.js';
 import type { JitRuntime } from './runtime.js';
 
@@ -80,14 +79,6 @@ function demoSecrets(config: ServerConfig, ephemeral: boolean): { secretBoxKey: 
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   chmodSync(file, 0o600);
   return secrets;
-}
-
-async function openStore(config: ServerConfig): Promise<Store> {
-  if (config.databaseUrl) {
-    return postgresStore({ db: new pg.Pool({ connectionString: config.databaseUrl, max: 10 }) });
-  }
-  mkdirSync(config.dataDir, { recursive: true });
-  return postgresStore({ db: await openEmbedded(join(config.dataDir, 'pglite')) });
 }
 
 /** Times every directory call for the metrics; outcome is `ok` or the jitadmin error code. */
