@@ -42,7 +42,7 @@ async function main(): Promise<number> {
   }
   const store = await openStore(config);
   try {
-    const report = await reseal({ keys: config.secretBoxKeys!, store, log: (line) => console.log(line) });
+    const report = await reseal({ keys: config.secretBoxKeys!, store, log: (line) => process.stdout.write(`${line}\n`) });
     return report.grantsSkipped > 0 ? 75 : 0; // EX_TEMPFAIL: run again
   } finally {
     await store.close();
