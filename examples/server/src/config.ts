@@ -288,7 +288,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     // Guessable secrets: what we ask people to generate must be strong; what an IdP issued, at least not a stand-in.
     const secrets: [string, string | null | undefined, number][] = [
       ['SESSION_SECRET', sessionSecret, 96],
-      ['METRICS_TOKEN', metricsToken, 64],
+      ['METRICS_TOKEN', metricsToken, 40],
       ['OIDC_CLIENT_SECRET', oidc?.clientSecret, 32],
       ['ENTRA_CLIENT_SECRET', entra?.credential.clientSecret, 32],
     ];

@@ -271,6 +271,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       logger.info({}, 'stopped');
     })());
 
+  if (!demoMode && !config.metricsToken) logger.warn({}, '/metrics is off: set METRICS_TOKEN to scrape it');
   logger.info({ mode: config.mode, url: publicUrl, store: config.databaseUrl ? 'postgres' : options.store ? store.name : 'pglite' }, 'jitadmin server started');
   return {
     url: publicUrl,

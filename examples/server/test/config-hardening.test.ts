@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { estimatedBits, isLoopbackHost, weakKeyReason, weakSecretReason } from '../src/config-safety.js';
@@ -110,6 +111,18 @@ describe('production refuses guessable secrets', () => {
     }
     expect(weakKeyReason(Buffer.from(SECOND_KEY, 'base64'))).toBeNull();
     expect(estimatedBits([...'s'.repeat(48)])).toBe(0);
+  });
+
+  it('never refuses what the documented commands generate (seeded)', () => {
+    const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
+    const base64 = (n: number) => fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'), minLength: n, maxLength: n });
+    const options = { seed: 20261203, numRuns: 300 };
+    // SESSION_SECRET: openssl rand -hex 16 (the 32-character minimum) and -base64 48.
+    fc.assert(fc.property(fc.oneof(hex(32), base64(64)), (v) => weakSecretReason(v, 96) === null), options);
+    // METRICS_TOKEN: 16 hex characters (its minimum).
+    fc.assert(fc.property(hex(16), (v) => weakSecretReason(v, 40) === null), options);
+    // Keys: 32 random bytes.
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (b) => weakKeyReason(b) === null), options);
   });
 });
 
