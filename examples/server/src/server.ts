@@ -115,6 +115,8 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const demoMode = config.mode === 'demo';
+  // loadConfig already refuses this; a configuration built by hand must not seed sample people into a real database.
+  if (demoMode && config.databaseUrl) throw new Error('configuration: demo mode never runs against DATABASE_URL (set JITADMIN_MODE=production)');
   // Loaded only in demo mode, so production never loads the development IdP, the fake Entra ID or msw.
   const demo = demoMode ? await import('./demo/index.js') : null;
   const logger = createLogger({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
