@@ -27,6 +27,7 @@ import { buildApp, type BuiltApp } from './app.js';
 import { createOidcClient } from './auth/oidc.js';
 import { inviteBootstrapAdmins } from './auth/roster.js';
 import type { ServerConfig } from './config.js';
+import { isLoopbackHttp } from './config-safety.js';
 import type { DemoEntra } from './demo/entra.js';
 import type { DemoPerson } from './demo/people.js';
 import { html } from './http/html.js';
@@ -205,7 +206,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const devIdp = demo && !config.oidc ? demo.createDevIdp({ publicUrl, people: demo.DEMO_PEOPLE, password: demoPassword! }) : null;
   const oidc = devIdp
     ? createOidcClient({ issuer: devIdp.issuer, clientId: devIdp.clientId, clientSecret: devIdp.clientSecret, scopes: 'openid email profile', allowHttp: true })
-    : createOidcClient({ ...config.oidc!, allowHttp: /^http:\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(config.oidc!.issuer) });
+    : createOidcClient({ ...config.oidc!, allowHttp: isLoopbackHttp(config.oidc!.issuer) });
 
   let accepting = true;
   const roleGroups = demo && Object.values(config.roleGroups).every((g) => g.length === 0) ? demo.DEMO_ROLE_GROUPS : config.roleGroups;
