@@ -115,8 +115,9 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const chrome = async (): Promise<PageChrome> => ({ branding: await branding(), demo: settings.mode === 'demo' });
 
   app.use(requestLogger(logger, deps.metrics));
-  deps.demo?.mountEarly(app);
+  // Before the demo's IdP too, so its pages get the same headers (its login page narrows the CSP further).
   app.use(securityHeaders({ secure: settings.secureCookies, formTargets: [deps.oidc.origin, ...(settings.consentAuthorityHost ? [new URL(settings.consentAuthorityHost).origin] : ['https://login.microsoftonline.com'])] }));
+  deps.demo?.mountEarly(app);
 
   // Unauthenticated, cheap endpoints first.
   app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
@@ -140,6 +141,11 @@ export function buildApp(deps: AppDeps): BuiltApp {
     res.status(accepting && store ? 200 : 503).json({ status: accepting && store ? 'ready' : 'not ready', store, accepting });
   });
   app.get('/metrics', async (req, res) => {
+    if (!settings.metricsToken && settings.mode === 'production') {
+      // Open metrics tell anyone how many grants are live and pending; production serves them to a token only.
+      res.status(404).json({ error: { code: 'NOT_FOUND', message: 'metrics are off: set METRICS_TOKEN and scrape with Authorization: Bearer <token>' } });
+      return;
+    }
     if (settings.metricsToken && !csrfMatches(`Bearer ${settings.metricsToken}`, req.headers.authorization)) {
       res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'metrics need the METRICS_TOKEN bearer token' } });
       return;

@@ -2,13 +2,17 @@
  * Server configuration from environment variables, validated with zod. A missing or bad value stops start-up
  * with a message naming the variable; secret values are never echoed back.
  *
- * `JITADMIN_MODE=demo` (the default) needs nothing: it runs offline with an embedded store, a fake Entra ID
- * and a development sign-in. `JITADMIN_MODE=production` needs the IdP, Entra app, keys and public URL.
+ * `JITADMIN_MODE=demo` needs nothing: it runs offline on this machine with an embedded store, a fake Entra ID
+ * and a development sign-in; it refuses production settings and a host other than loopback, because it seeds
+ * sample people and a Global Administrator rule. With `JITADMIN_MODE` unset it is the demo only when no
+ * production setting is present. `JITADMIN_MODE=production` needs the IdP, Entra app, keys and public URL,
+ * and refuses guessable keys and secrets (placeholders, repeated characters, little entropy) and plain http.
  *
  * @module
  */
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+import { isLoopbackHost, isLoopbackHttp, isPlaceholder, productionSettingsIn, weakKeyReason, weakSecretReason } from './config-safety.js';
 
 export type AppRoleName = 'technician' | 'approver' | 'admin';
 
@@ -18,6 +22,7 @@ export const SECRET_VARIABLES = new Set([
   'ENTRA_CLIENT_SECRET',
   'ENTRA_CERTIFICATE_PRIVATE_KEY',
   'SECRET_BOX_KEY',
+  'SECRET_BOX_KEYS',
   'SESSION_SECRET',
   'DATABASE_URL',
   'METRICS_TOKEN',
@@ -41,7 +46,8 @@ export interface ServerConfig {
   publicUrl: string;
   /** Whether cookies get `Secure` (the public URL is https). */
   secureCookies: boolean;
-  trustProxy: boolean | number;
+  /** Proxies in front of the server whose X-Forwarded-For entries are trusted (0: none). */
+  trustProxy: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Postgres connection string; null: embedded PGlite in `dataDir`. */
   databaseUrl: string | null;
@@ -67,7 +73,8 @@ export interface ServerConfig {
   /** Emails put on the roster as admins at start-up, so the first admin can sign in. */
   bootstrapAdmins: string[];
   entra: { clientId: string; credential: EntraCredentialConfig; authorityHost: string | null } | null;
-  secretBoxKey: string | null;
+  /** The SecretBox keyring, the key that seals first (SECRET_BOX_KEYS, or SECRET_BOX_KEY as id `default`). */
+  secretBoxKeys: { id: string; key: string }[] | null;
   sessionSecret: string | null;
   sessionTtlMinutes: number;
   metricsToken: string | null;
@@ -130,22 +137,53 @@ function read<T>(env: Env, name: string, schema: z.ZodType<T>, options: { requir
  * `readFile` resolves `*_FILE` variables (certificate keys), injectable for tests.
  */
 export function loadConfig(env: Env, readFile: (path: string) => string = () => ''): ServerConfig {
-  const mode = read(env, 'JITADMIN_MODE', z.enum(['demo', 'production'], 'must be "demo" or "production"'), {
-    required: false,
-    fallback: 'demo' as const,
-  })!;
+  const chosenMode = read(env, 'JITADMIN_MODE', z.enum(['demo', 'production'], 'must be "demo" or "production"'), { required: false });
+  const productionSettings = productionSettingsIn(env);
+  if (!chosenMode && productionSettings.length > 0) {
+    throw new ConfigError(
+      'JITADMIN_MODE',
+      `is not set, but production settings are (${productionSettings.join(', ')}). Set JITADMIN_MODE=production to run with them; the offline demo (JITADMIN_MODE=demo) runs only without them`,
+    );
+  }
+  const mode = chosenMode ?? 'demo';
   const prod = mode === 'production';
+  if (!prod && productionSettings.length > 0) {
+    throw new ConfigError(
+      'JITADMIN_MODE',
+      `is "demo", which seeds sample people and a Global Administrator rule and signs everyone in with one password, so it refuses production settings (${productionSettings.join(', ')}). Remove them, or set JITADMIN_MODE=production`,
+    );
+  }
   const port = read(env, 'PORT', intIn(0, 65535), { required: false, fallback: 3000 })!;
   const host = read(env, 'HOST', z.string().min(1).max(255), { required: false, fallback: prod ? '0.0.0.0' : 'localhost' })!;
-  const publicUrl = read(env, 'PUBLIC_URL', httpUrl, { required: prod, fallback: `http://localhost:${port}` })!.replace(/\/+$/, '');
-  if (prod && !publicUrl.startsWith('https://') && !/^http:\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(publicUrl)) {
-    throw new ConfigError('PUBLIC_URL', 'must be https in production (plain http only for localhost)');
+  if (!prod && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      'HOST',
+      `is not a loopback address (got "${host}"): the demo signs everyone in with one password, so it listens only on this machine (localhost, 127.0.0.1, ::1)${chosenMode ? '' : '. For a deployment set JITADMIN_MODE=production'}`,
+    );
   }
-  const trustProxyRaw = read(env, 'TRUST_PROXY', z.string().regex(/^(true|false|\d+)$/, 'must be true, false or a hop count'), {
+  const publicUrl = read(env, 'PUBLIC_URL', httpUrl, { required: prod, fallback: `http://localhost:${port}` })!.replace(/\/+$/, '');
+  if (!prod && !isLoopbackHost(new URL(publicUrl).hostname)) {
+    throw new ConfigError('PUBLIC_URL', 'must be on this machine in demo mode (localhost, 127.0.0.1, ::1)');
+  }
+  if (prod && !publicUrl.startsWith('https://')) {
+    if (!isLoopbackHttp(publicUrl)) {
+      throw new ConfigError('PUBLIC_URL', 'must be https in production: cookies get Secure only on https (plain http only on this machine: localhost, 127.0.0.1, ::1)');
+    }
+    if (!isLoopbackHost(host)) {
+      throw new ConfigError('HOST', `must be a loopback address while PUBLIC_URL is plain http (got "${host}"): cookies without Secure must not travel over a network. Use an https PUBLIC_URL`);
+    }
+  }
+  const trustProxyRaw = read(env, 'TRUST_PROXY', z.string().regex(/^(true|false|\d{1,2})$/, 'must be the number of proxies in front of the server (0 for none)'), {
     required: false,
-    fallback: 'false',
+    fallback: '0',
   })!;
-  const trustProxy = trustProxyRaw === 'true' ? true : trustProxyRaw === 'false' ? false : Number(trustProxyRaw);
+  if (trustProxyRaw === 'true') {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      'is "true", which trusts every X-Forwarded-For entry, so any client could name its own address and slip past the sign-in limit. Set the number of proxies in front of the server instead (usually 1)',
+    );
+  }
+  const trustProxy = trustProxyRaw === 'false' ? 0 : Number(trustProxyRaw);
   const logLevel = read(env, 'LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
     required: false,
     // The demo's console is for people: the banner and warnings, not every request.
@@ -183,7 +221,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       subjectClaim: read(env, 'OIDC_SUBJECT_CLAIM', z.string().min(1).max(100), { required: false, fallback: 'sub' })!,
       prompt: read(env, 'OIDC_PROMPT', z.enum(['none', 'login', 'consent', 'select_account']), { required: false }) ?? null,
     };
-    if (prod && !oidc.issuer.startsWith('https://') && !/^http:\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(oidc.issuer)) {
+    if (prod && !oidc.issuer.startsWith('https://') && !isLoopbackHttp(oidc.issuer)) {
       throw new ConfigError('OIDC_ISSUER', 'must be https in production (plain http only for localhost)');
     }
   }
@@ -239,13 +277,34 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     entra = { clientId: clientId.toLowerCase(), credential, authorityHost };
   }
 
-  const secretBoxKey = read(env, 'SECRET_BOX_KEY', base64Key32, { required: prod }) ?? null;
+  const secretBoxKeys = readSecretBoxKeys(env, prod);
   const sessionSecret =
     read(env, 'SESSION_SECRET', z.string().min(32, 'must be at least 32 characters (openssl rand -base64 48)').max(4096), {
       required: prod,
     }) ?? null;
   const sessionTtlMinutes = read(env, 'SESSION_TTL_MINUTES', intIn(5, 7 * 24 * 60), { required: false, fallback: 8 * 60 })!;
   const metricsToken = read(env, 'METRICS_TOKEN', z.string().min(16, 'must be at least 16 characters'), { required: false }) ?? null;
+  if (prod) {
+    // Guessable secrets: what we ask people to generate must be strong; what an IdP issued, at least not a stand-in.
+    const secrets: [string, string | null | undefined, number][] = [
+      ['SESSION_SECRET', sessionSecret, 96],
+      ['METRICS_TOKEN', metricsToken, 40],
+      ['OIDC_CLIENT_SECRET', oidc?.clientSecret, 32],
+      ['ENTRA_CLIENT_SECRET', entra?.credential.clientSecret, 32],
+    ];
+    for (const [name, value, minBits] of secrets) {
+      const reason = value ? weakSecretReason(value, minBits) : null;
+      if (reason) throw new ConfigError(name, reason);
+    }
+    for (const { id, key } of secretBoxKeys ?? []) {
+      const reason = weakKeyReason(Buffer.from(key, 'base64'));
+      if (reason) throw new ConfigError(env.SECRET_BOX_KEYS ? 'SECRET_BOX_KEYS' : 'SECRET_BOX_KEY', env.SECRET_BOX_KEYS ? `key "${id}" ${reason}` : reason);
+    }
+    const dbPassword = databaseUrl ? databasePassword(databaseUrl) : null;
+    if (dbPassword !== null && isPlaceholder(dbPassword)) {
+      throw new ConfigError('DATABASE_URL', 'holds a placeholder password left from a template or example; set the real one');
+    }
+  }
   const reconcileIntervalMs = read(env, 'RECONCILE_INTERVAL_SECONDS', intIn(10, 86_400), { required: false });
   const sweepIntervalMs = read(env, 'SWEEP_INTERVAL_SECONDS', intIn(1, 3600), { required: false });
   const demoPassword = prod ? null : (read(env, 'DEMO_PASSWORD', z.string().min(4).max(200), { required: false }) ?? null);
@@ -267,7 +326,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     roleGroups,
     bootstrapAdmins,
     entra,
-    secretBoxKey,
+    secretBoxKeys,
     sessionSecret,
     sessionTtlMinutes,
     metricsToken,
@@ -275,6 +334,49 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     sweepIntervalMs: sweepIntervalMs === undefined ? undefined : sweepIntervalMs * 1000,
     demoPassword,
   };
+}
+
+/** The password in a connection string, or null (none, or not a URL). */
+function databasePassword(url: string): string | null {
+  try {
+    const password = new URL(url).password;
+    return password ? decodeURIComponent(password) : null;
+  } catch {
+    return null;
+  }
+}
+
+const keyId = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The keyring: `SECRET_BOX_KEYS=<id>:<base64>,<id>:<base64>` (the first seals, all open), or one key in
+ * `SECRET_BOX_KEY` (its id is `default`, as core names a single key). Never both.
+ */
+function readSecretBoxKeys(env: Env, prod: boolean): { id: string; key: string }[] | null {
+  const single = env.SECRET_BOX_KEY?.trim();
+  const ring = env.SECRET_BOX_KEYS?.trim();
+  if (single && ring) throw new ConfigError('SECRET_BOX_KEY', 'and SECRET_BOX_KEYS are both set: keep one (SECRET_BOX_KEYS, with the old key listed as "default:…")');
+  if (ring) {
+    const keys: { id: string; key: string }[] = [];
+    for (const [i, entry] of ring.split(',').map((e) => e.trim()).entries()) {
+      const colon = entry.indexOf(':');
+      const id = colon > 0 ? entry.slice(0, colon).trim() : '';
+      if (!keyId.test(id)) {
+        throw new ConfigError('SECRET_BOX_KEYS', `entry ${i + 1} must be <key id>:<base64 key>, the id 1-64 letters, digits, "_" or "-"`);
+      }
+      if (keys.some((k) => k.id === id)) throw new ConfigError('SECRET_BOX_KEYS', `names key "${id}" twice`);
+      const key = entry.slice(colon + 1).trim();
+      if (!base64Key32.safeParse(key).success) {
+        throw new ConfigError('SECRET_BOX_KEYS', `key "${id}" must be base64 of 32 random bytes (generate with: openssl rand -base64 32)`);
+      }
+      keys.push({ id, key });
+    }
+    return keys;
+  }
+  const key = read(env, 'SECRET_BOX_KEY', base64Key32, { required: false });
+  if (key) return [{ id: 'default', key }];
+  if (prod) throw new ConfigError('SECRET_BOX_KEY', 'is required but not set (or SECRET_BOX_KEYS for a keyring; see .env.example)');
+  return null;
 }
 
 /** jitadmin roles a person's groups map to. */

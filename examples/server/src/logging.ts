@@ -40,6 +40,8 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   'config.sessionSecret',
   'config.secretBoxKey',
+  'config.secretBoxKeys',
+  'config.metricsToken',
   'config.oidc.clientSecret',
   'config.entra.credential',
 ];

@@ -1,7 +1,9 @@
 /**
  * Prometheus metrics (prom-client) on their own registry: HTTP requests, grants by state, scheduler lag
  * (how overdue the oldest due work is), lifecycle events (reconcile results among them) and directory call
- * latency and errors where the adapter reports them.
+ * latency and errors where the adapter reports them. What comes from the store (grant counts, the next due
+ * time) is read at most once per `storeCacheMs` (15 s) however often anyone scrapes: a scrape must not be a
+ * way to load the database.
  */
 import type { GrantState, JitEvent, Store } from '@jitadmin/core';
 import { GRANT_STATES } from '@jitadmin/core';
@@ -21,9 +23,22 @@ export interface Metrics {
   onEvent(event: JitEvent): void;
 }
 
-export function createMetrics(options: { store: Store; providerId: string; defaultMetrics?: boolean; now?: () => number }): Metrics {
+export function createMetrics(options: { store: Store; providerId: string; defaultMetrics?: boolean; now?: () => number; storeCacheMs?: number }): Metrics {
   const registry = new Registry();
   const now = options.now ?? Date.now;
+  const cacheMs = options.storeCacheMs ?? 15_000;
+  let cached: { at: number; facts: Promise<StoreFacts> } | null = null;
+  const storeFacts = (): Promise<StoreFacts> => {
+    const t = now();
+    if (!cached || t - cached.at >= cacheMs) {
+      const facts = readStoreFacts(options.store, options.providerId).catch((error: unknown) => {
+        cached = null; // a failed read is not remembered
+        throw error;
+      });
+      cached = { at: t, facts };
+    }
+    return cached.facts;
+  };
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'jitadmin_' });
   const httpRequests = new Counter({
     name: 'jitadmin_http_requests_total',
@@ -78,9 +93,8 @@ export function createMetrics(options: { store: Store; providerId: string; defau
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      for (const state of GRANT_STATES) {
-        this.set({ state }, await countGrants(options.store, options.providerId, state));
-      }
+      const { grants } = await storeFacts();
+      for (const state of GRANT_STATES) this.set({ state }, grants[state]);
     },
   });
   new Gauge({
@@ -88,7 +102,8 @@ export function createMetrics(options: { store: Store; providerId: string; defau
     help: 'How overdue the oldest due scheduler work is (0 when nothing is overdue)',
     registers: [registry],
     async collect() {
-      const due = await options.store.nextDueAt();
+      // The due time may be cached; the lag is measured against now, so it still grows while nothing runs.
+      const { nextDueAt: due } = await storeFacts();
       this.set(due === null ? 0 : Math.max(0, (now() - due) / 1000));
     },
   });
@@ -106,6 +121,17 @@ export function createMetrics(options: { store: Store; providerId: string; defau
       events.inc({ type: event.type });
     },
   };
+}
+
+interface StoreFacts {
+  grants: Record<GrantState, number>;
+  nextDueAt: number | null;
+}
+
+async function readStoreFacts(store: Store, providerId: string): Promise<StoreFacts> {
+  const grants = {} as Record<GrantState, number>;
+  for (const state of GRANT_STATES) grants[state] = await countGrants(store, providerId, state);
+  return { grants, nextDueAt: await store.nextDueAt() };
 }
 
 async function countGrants(store: Store, providerId: string, state: GrantState): Promise<number> {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import {
   createAesGcmSecretBox,
   createJitAdmin,
+  DEFAULT_SECRET_BOX_KEY_ID,
   generateSecretBoxKey,
   type DirectoryAdapter,
   type JitAdminOptions,
@@ -21,21 +22,18 @@ import {
 } from '@jitadmin/core';
 import { entraDirectory, type EntraCredential } from '@jitadmin/entra-adapter';
 import type { FakeEntra } from '@jitadmin/entra-adapter/testing';
-import { openEmbedded, postgresStore } from '@jitadmin/store-postgres';
-import pg from 'pg';
 import type { DestinationStream, Logger } from 'pino';
 import { buildApp, type BuiltApp } from './app.js';
 import { createOidcClient } from './auth/oidc.js';
 import { inviteBootstrapAdmins } from './auth/roster.js';
 import type { ServerConfig } from './config.js';
-import { DEMO_AUTHORITY_PATH, demoConsentRoutes } from './demo/consent-page.js';
-import { DEMO_ENTRA_CLIENT_ID, DEMO_TENANTS, startDemoEntra, type DemoEntra } from './demo/entra.js';
-import { createDevIdp } from './demo/idp.js';
-import { DEMO_PEOPLE, DEMO_ROLE_GROUPS } from './demo/people.js';
-import { seedDemo } from './demo/seed.js';
+import { isLoopbackHttp } from './config-safety.js';
+import type { DemoEntra } from './demo/entra.js';
+import type { DemoPerson } from './demo/people.js';
 import { html } from './http/html.js';
 import { createLogger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { openStore } from './open-store.js';
 import { startReconcileLoop } from './reconcile-loop.js';
 import type { JitRuntime } from './runtime.js';
 
@@ -63,9 +61,9 @@ export interface RunningServer {
   store: Store;
   logger: Logger;
   metrics: Metrics;
-  demo: { fake: FakeEntra; password: string; people: typeof DEMO_PEOPLE; entraClientSecret: string; idpClientSecret: string } | null;
-  /** The keys in use (for tests that prove they never reach a log line). */
-  secrets: { sessionSecret: string; secretBoxKey: string };
+  demo: { fake: FakeEntra; password: string; people: readonly DemoPerson[]; entraClientSecret: string; idpClientSecret: string } | null;
+  /** The keys in use (for tests that prove they never reach a log line); `secretBoxKey` is the current one. */
+  secrets: { sessionSecret: string; secretBoxKey: string; secretBoxKeyIds: string[] };
   /** Runs the reconciler now (as its timer does), recording the metrics. */
   reconcileNow(): Promise<void>;
   /** Stops taking requests, finishes the step in hand, closes the store. */
@@ -82,14 +80,6 @@ function demoSecrets(config: ServerConfig, ephemeral: boolean): { secretBoxKey: 
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   chmodSync(file, 0o600);
   return secrets;
-}
-
-async function openStore(config: ServerConfig): Promise<Store> {
-  if (config.databaseUrl) {
-    return postgresStore({ db: new pg.Pool({ connectionString: config.databaseUrl, max: 10 }) });
-  }
-  mkdirSync(config.dataDir, { recursive: true });
-  return postgresStore({ db: await openEmbedded(join(config.dataDir, 'pglite')) });
 }
 
 /** Times every directory call for the metrics; outcome is `ok` or the jitadmin error code. */
@@ -126,6 +116,10 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const demoMode = config.mode === 'demo';
+  // loadConfig already refuses this; a configuration built by hand must not seed sample people into a real database.
+  if (demoMode && config.databaseUrl) throw new Error('configuration: demo mode never runs against DATABASE_URL (set JITADMIN_MODE=production)');
+  // Loaded only in demo mode, so production never loads the development IdP, the fake Entra ID or msw.
+  const demo = demoMode ? await import('./demo/index.js') : null;
   const logger = createLogger({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const coreLogger: CoreLogger = logger.child({ component: 'core' });
 
@@ -140,9 +134,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const publicUrl = config.port === 0 ? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}` : config.publicUrl;
 
   const secrets =
-    demoMode && (!config.sessionSecret || !config.secretBoxKey) ? demoSecrets(config, options.ephemeralSecrets ?? false) : null;
+    demoMode && (!config.sessionSecret || !config.secretBoxKeys) ? demoSecrets(config, options.ephemeralSecrets ?? false) : null;
   const sessionSecret = config.sessionSecret ?? secrets!.sessionSecret;
-  const secretBoxKey = config.secretBoxKey ?? secrets!.secretBoxKey;
+  const secretBoxKeys = config.secretBoxKeys ?? [{ id: DEFAULT_SECRET_BOX_KEY_ID, key: secrets!.secretBoxKey }];
 
   const store = options.store ?? (await openStore(config));
   const metrics = createMetrics({ store, providerId: config.providerId, defaultMetrics: options.defaultMetrics ?? true });
@@ -151,17 +145,17 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   let entraClientId: string;
   let credential: EntraCredential;
   let authorityHost: string | undefined;
-  if (demoMode && !config.entra) {
+  if (demo && !config.entra) {
     const connected = new Set(
       (await store.listCustomers(config.providerId).catch(() => [])).flatMap((c) => (c.connection ? [c.connection.tenantId] : [])),
     );
     const seeded = (await store.getProvider(config.providerId)) !== null;
-    demoEntra = startDemoEntra({
+    demoEntra = demo.startDemoEntra({
       // On first start the two sample customers are connected by the seed; later, whatever the store says.
-      consented: (tenantId) => connected.has(tenantId) || (!seeded && DEMO_TENANTS.some((t) => t.tenantId === tenantId && t.key !== 'tailspin')),
+      consented: (tenantId) => connected.has(tenantId) || (!seeded && demo.DEMO_TENANTS.some((t) => t.tenantId === tenantId && t.key !== 'tailspin')),
       localHosts: [new URL(publicUrl).hostname],
     });
-    entraClientId = DEMO_ENTRA_CLIENT_ID;
+    entraClientId = demo.DEMO_ENTRA_CLIENT_ID;
     credential = { clientSecret: demoEntra.clientSecret };
   } else {
     if (!config.entra) throw new Error('configuration: ENTRA_CLIENT_ID is required');
@@ -180,7 +174,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const jit = createJitAdmin({
     store,
     directory,
-    secretBox: createAesGcmSecretBox(secretBoxKey),
+    secretBox: createAesGcmSecretBox(secretBoxKeys),
     logger: coreLogger,
     events: {
       emit(event) {
@@ -193,8 +187,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   }) satisfies JitRuntime;
 
   let demoPassword: string | null = null;
-  if (demoMode) {
-    await seedDemo(jit, store, config.providerId, config.providerName);
+  if (demo) {
+    await demo.seedDemo(jit, store, config.providerId, config.providerName);
     demoPassword = config.demoPassword ?? randomBytes(6).toString('base64url');
   } else {
     // The provider's name and branding follow the configuration; written only when they differ.
@@ -209,13 +203,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   }
   await inviteBootstrapAdmins({ store, jit }, config.providerId, config.bootstrapAdmins);
 
-  const devIdp = demoMode && !config.oidc ? createDevIdp({ publicUrl, people: DEMO_PEOPLE, password: demoPassword! }) : null;
+  const devIdp = demo && !config.oidc ? demo.createDevIdp({ publicUrl, people: demo.DEMO_PEOPLE, password: demoPassword! }) : null;
   const oidc = devIdp
     ? createOidcClient({ issuer: devIdp.issuer, clientId: devIdp.clientId, clientSecret: devIdp.clientSecret, scopes: 'openid email profile', allowHttp: true })
-    : createOidcClient({ ...config.oidc!, allowHttp: /^http:\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(config.oidc!.issuer) });
+    : createOidcClient({ ...config.oidc!, allowHttp: isLoopbackHttp(config.oidc!.issuer) });
 
   let accepting = true;
-  const roleGroups = demoMode && Object.values(config.roleGroups).every((g) => g.length === 0) ? DEMO_ROLE_GROUPS : config.roleGroups;
+  const roleGroups = demo && Object.values(config.roleGroups).every((g) => g.length === 0) ? demo.DEMO_ROLE_GROUPS : config.roleGroups;
   const built = buildApp({
     settings: {
       mode: config.mode,
@@ -231,7 +225,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       idpSignOut: !devIdp,
       metricsToken: config.metricsToken,
       entraClientId,
-      ...(demoEntra ? { consentAuthorityHost: `${publicUrl}${DEMO_AUTHORITY_PATH}` } : authorityHost ? { consentAuthorityHost: authorityHost } : {}),
+      ...(demo && demoEntra ? { consentAuthorityHost: `${publicUrl}${demo.DEMO_AUTHORITY_PATH}` } : authorityHost ? { consentAuthorityHost: authorityHost } : {}),
       version: VERSION,
     },
     providerId: config.providerId,
@@ -241,13 +235,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     metrics,
     oidc,
     isAccepting: () => accepting,
-    ...(demoMode && devIdp && demoEntra
+    ...(demo && devIdp && demoEntra
       ? {
           demo: {
             mountEarly: (app) => devIdp.mount(app),
-            mount: (app) => app.use(demoConsentRoutes({ fake: demoEntra!.fake, publicUrl })),
+            mount: (app) => app.use(demo.demoConsentRoutes({ fake: demoEntra!.fake, publicUrl })),
             signInHelp: html`<section class="notice" aria-labelledby="samples"><h2 id="samples">Sample sign-ins (demo)</h2>
-<p>Password for everyone: the one printed on the server console.</p><ul>${DEMO_PEOPLE.map(
+<p>Password for everyone: the one printed on the server console.</p><ul>${demo.DEMO_PEOPLE.map(
               (p) => html`<li><strong>${p.id}</strong> — ${p.name} (${p.role})</li>`,
             )}</ul></section>`,
           },
@@ -280,6 +274,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       logger.info({}, 'stopped');
     })());
 
+  if (!demoMode && !config.metricsToken) logger.warn({}, '/metrics is off: set METRICS_TOKEN to scrape it');
   logger.info({ mode: config.mode, url: publicUrl, store: config.databaseUrl ? 'postgres' : options.store ? store.name : 'pglite' }, 'jitadmin server started');
   return {
     url: publicUrl,
@@ -291,10 +286,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     metrics,
     demo:
-      demoEntra && devIdp
-        ? { fake: demoEntra.fake, password: demoPassword!, people: DEMO_PEOPLE, entraClientSecret: demoEntra.clientSecret, idpClientSecret: devIdp.clientSecret }
+      demo && demoEntra && devIdp
+        ? { fake: demoEntra.fake, password: demoPassword!, people: demo.DEMO_PEOPLE, entraClientSecret: demoEntra.clientSecret, idpClientSecret: devIdp.clientSecret }
         : null,
-    secrets: { sessionSecret, secretBoxKey },
+    secrets: { sessionSecret, secretBoxKey: secretBoxKeys[0]!.key, secretBoxKeyIds: secretBoxKeys.map((k) => k.id) },
     reconcileNow: () => reconcileLoop.runNow(),
     close,
   };

@@ -139,7 +139,7 @@ describe('roster admission', () => {
     expect(await admit(deps, settings, { sub: 's1', email: 'a@x.example', groups: ['others'] })).toMatchObject({ ok: false });
     expect(await admit(deps, settings, { sub: 's1', email: 'a@x.example', groups: ['techs'] })).toMatchObject({ ok: false, reason: expect.stringContaining('roster') });
     await deps.jit.upsertTechnician(setupA, { subject: `${INVITE_PREFIX}a@x.example`, email: 'a@x.example', displayName: 'A' });
-    const first = await admit(deps, settings, { sub: 's1', email: 'A@X.example', name: 'Ann', groups: ['techs', 'admins'] });
+    const first = await admit(deps, settings, { sub: 's1', email: 'A@X.example', email_verified: true, name: 'Ann', groups: ['techs', 'admins'] });
     expect(first).toMatchObject({ ok: true, technician: { subject: 's1', displayName: 'Ann', appRoles: ['technician', 'admin'] } });
     // The invitation is used up: another subject with the same email is not let in.
     expect(await admit(deps, settings, { sub: 's2', email: 'a@x.example', groups: ['techs'] })).toMatchObject({ ok: false });

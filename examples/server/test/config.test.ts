@@ -2,22 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, rolesForGroups, SECRET_VARIABLES } from '../src/config.js';
-
-const PROD: Record<string, string> = {
-  JITADMIN_MODE: 'production',
-  PUBLIC_URL: 'https://jit.example.com',
-  DATABASE_URL: 'postgres://jit:pw@db.internal:5432/jitadmin',
-  OIDC_ISSUER: 'https://login.example.com/tenant/v2.0',
-  OIDC_CLIENT_ID: 'jitadmin-web',
-  OIDC_CLIENT_SECRET: 'oidc-client-secret-value',
-  ROLE_GROUPS_TECHNICIAN: 'grp-techs',
-  ROLE_GROUPS_APPROVER: 'grp-approvers',
-  ROLE_GROUPS_ADMIN: 'grp-admins',
-  ENTRA_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
-  ENTRA_CLIENT_SECRET: 'entra-client-secret-value',
-  SECRET_BOX_KEY: Buffer.alloc(32, 7).toString('base64'),
-  SESSION_SECRET: 's'.repeat(48),
-};
+import { PROD } from './production-env.js';
 
 function failure(env: Record<string, string | undefined>, readFile?: (p: string) => string): ConfigError {
   try {

@@ -50,6 +50,8 @@ export const ERROR_CODES = [
   // Store failures
   'STORE_UNAVAILABLE',
   'SCHEMA_TOO_NEW',
+  // Configuration: a sealed secret names a key the keyring no longer holds
+  'SECRET_KEY_UNKNOWN',
   'INTERNAL',
 ] as const;
 
@@ -174,6 +176,14 @@ export class StoreError extends JitError {
   }
 }
 
+/** A sealed secret names a key id the SecretBox does not hold: the key was removed before its secrets were re-sealed. */
+export class SecretKeyError extends JitError {
+  override readonly name = 'SecretKeyError';
+  constructor(message: string, options: JitErrorOptions = {}) {
+    super('SECRET_KEY_UNKNOWN', message, options);
+  }
+}
+
 export function isJitError(value: unknown): value is JitError {
   return value instanceof JitError;
 }
@@ -243,6 +253,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'ADAPTER_FAILED':
       return 502;
     case 'SCHEMA_TOO_NEW':
+    case 'SECRET_KEY_UNKNOWN':
     case 'INTERNAL':
       return 500;
   }

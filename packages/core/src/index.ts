@@ -16,7 +16,15 @@ export { applyGrantWrite } from './store/grant-write.js';
 export type { MemoryStore, MemoryStoreOptions, MemoryStoreInternals, MemorySecretRow } from './store/memory-store.js';
 export { liveGrantKey, compareGrantsNewestFirst, encodeGrantCursor, decodeGrantCursor } from './store/grant-order.js';
 export type { GrantCursor } from './store/grant-order.js';
-export { createAesGcmSecretBox, generateSecretBoxKey } from './secret-box/aes-gcm.js';
+export {
+  createAesGcmSecretBox,
+  generateSecretBoxKey,
+  DEFAULT_SECRET_BOX_KEY_ID,
+  SECRET_BOX_KEY_ID,
+  type KeyedSecretBox,
+  type SecretBoxKey,
+} from './secret-box/aes-gcm.js';
+export { resealSecrets, HELD_SECRET_NAMES, RESEAL_AUDIT_ACTION, NO_KEY_ID, type ResealOptions, type ResealReport } from './secret-box/reseal.js';
 export { createJitAdmin, type CreateJitAdminConfig, type JitAdmin } from './service/create.js';
 export { DEFAULT_OPTIONS, type JitAdminOptions } from './engine/context.js';
 export { TRANSITIONS, transition, canTransition, type GrantEvent } from './engine/transitions.js';

@@ -1,12 +1,14 @@
 /**
  * The development OpenID Connect provider for demo mode (`oidc-provider` 8), mounted under `/dev-idp` in the
  * same process. Sample people sign in with their name and the demo password printed on the console. It is
- * only ever built in demo mode.
+ * only ever built in demo mode. Wrong passwords are limited per client address (10 a minute by default), and
+ * its pages get the server's security headers (it is mounted after them).
  */
 import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { html } from '../http/html.js';
+import { createRateLimiter } from '../http/rate-limit.js';
 import { memoryAdapterFactory } from './idp-store.js';
 import type { DemoPerson } from './people.js';
 
@@ -30,7 +32,10 @@ export function createDevIdp(options: {
   password: string;
   /** Where the relying party lives (default: the same server). */
   clientBaseUrl?: string;
+  /** Wrong passwords allowed per client address per minute (default 10); then every attempt waits. */
+  failuresPerMinute?: number;
 }): DevIdp {
+  const failures = createRateLimiter({ limit: options.failuresPerMinute ?? 10, windowMs: 60_000 });
   const issuer = `${options.publicUrl}/dev-idp`;
   const client = options.clientBaseUrl ?? options.publicUrl;
   const clientId = 'jitadmin-demo';
@@ -93,9 +98,9 @@ export function createDevIdp(options: {
   });
   provider.on('server_error', () => {});
 
-  const loginPage = (res: Response, uid: string, error: string | null, loginHint: string) => {
+  const loginPage = (res: Response, uid: string, error: string | null, loginHint: string, status = error ? 401 : 200) => {
     res
-      .status(error ? 401 : 200)
+      .status(status)
       .setHeader('Cache-Control', 'no-store')
       .setHeader('Content-Security-Policy', "default-src 'self'; style-src 'self'; script-src 'none'; form-action 'self'; frame-ancestors 'none'")
       .setHeader('X-Frame-Options', 'DENY')
@@ -133,11 +138,17 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
         }
       });
       app.post('/dev-idp/interaction/:uid/login', form, async (req: Request, res: Response, next) => {
+        const key = `dev-idp:${req.ip ?? 'unknown'}`;
+        if (failures.remaining(key) === 0) {
+          res.setHeader('Retry-After', String(Math.ceil(failures.retryAfterMs(key) / 1000)));
+          return loginPage(res, String(req.params.uid), 'Too many wrong passwords from your address. Wait a minute and try again.', '', 429);
+        }
         try {
           const details = await provider.interactionDetails(req, res);
           const body = req.body as Record<string, unknown>;
           const username = typeof body.username === 'string' ? body.username : '';
           if (!people.has(username) || !passwordMatches(options.password, body.password)) {
+            failures.take(key);
             return loginPage(res, details.uid, 'Unknown name or wrong password (the demo password is on the server console).', username);
           }
           await provider.interactionFinished(req, res, { login: { accountId: username } }, { mergeWithLastSubmission: false });

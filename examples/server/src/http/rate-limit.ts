@@ -7,6 +7,8 @@ export interface RateLimiter {
   take(key: string): boolean;
   /** Milliseconds until `key`'s window resets. */
   retryAfterMs(key: string): number;
+  /** How many more `take`s `key` has in this window (without counting one). */
+  remaining(key: string): number;
 }
 
 export function createRateLimiter(options: { limit: number; windowMs: number; now?: () => number; maxKeys?: number }): RateLimiter {
@@ -33,6 +35,9 @@ export function createRateLimiter(options: { limit: number; windowMs: number; no
       if (w.count >= options.limit) return false;
       w.count += 1;
       return true;
+    },
+    remaining(key) {
+      return Math.max(0, options.limit - current(key).count);
     },
     retryAfterMs(key) {
       const w = windows.get(key);

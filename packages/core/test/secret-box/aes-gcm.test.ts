@@ -1,4 +1,4 @@
-import { createAesGcmSecretBox, generateSecretBoxKey, ValidationError } from '@jitadmin/core';
+import { createAesGcmSecretBox, generateSecretBoxKey, SecretKeyError, ValidationError } from '@jitadmin/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -22,7 +22,7 @@ describe('createAesGcmSecretBox', () => {
         const a = await box.seal(plaintext, context);
         const b = await box.seal(plaintext, context);
         expect(a).not.toBe(b);
-        expect(a).toMatch(/^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]*$/);
+        expect(a).toMatch(/^v2\.default\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]*$/);
         if (plaintext.length >= 8) expect(a).not.toContain(plaintext);
         expect(await box.open(a, context)).toBe(plaintext);
       }),
@@ -50,8 +50,10 @@ describe('createAesGcmSecretBox', () => {
           // A change in the last base64url character may only touch padding bits: then the bytes are equal.
           fc.pre(!sameBytes(sealed, tampered));
           const error = await openError(tampered, context);
-          expect(error).toBeInstanceOf(ValidationError);
-          expect((error as ValidationError).code).toBe('VALIDATION_FAILED');
+          // A changed key id names a key the box does not hold; any other change is tampering.
+          const inKeyId = index >= 3 && index < 3 + 'default'.length && /^[A-Za-z0-9_-]$/.test(replacement);
+          expect(error).toBeInstanceOf(inKeyId ? SecretKeyError : ValidationError);
+          expect((error as ValidationError).code).toBe(inKeyId ? 'SECRET_KEY_UNKNOWN' : 'VALIDATION_FAILED');
           expect(error.message).not.toContain(plaintext);
           expect(error.message).not.toContain(key);
         },
@@ -67,7 +69,8 @@ describe('createAesGcmSecretBox', () => {
       'v1',
       sealed.slice(0, -2),
       `${sealed}AA`,
-      sealed.replace(/^v1/, 'v2'),
+      sealed.replace(/^v2/, 'v3'),
+      sealed.replace(/^v2\.default\./, 'v2.bad.key.'),
       `${sealed}.extra`,
       sealed.replace(/\./g, ':'),
       'v1.!!!.???.***',
