@@ -153,12 +153,12 @@ describe('roster admission', () => {
   it('audits the first binding of an invitation, and never moves a bound entry to another subject', async () => {
     const deps = await setup();
     const invited = await deps.jit.createTechnician(setupActor('p1'), { subject: `${INVITE_PREFIX}b@x.example`, email: 'b@x.example', displayName: 'B' });
-    expect(await admit(deps, settings, { sub: 'sb', email: 'b@x.example', groups: ['techs'] })).toMatchObject({ ok: true, technician: { id: invited.id, subject: 'sb' } });
+    expect(await admit(deps, settings, { sub: 'sb', email: 'b@x.example', email_verified: true, groups: ['techs'] })).toMatchObject({ ok: true, technician: { id: invited.id, subject: 'sb' } });
     const bound = (await deps.store.listAudit('p1', { limit: 1000 })).filter((e) => e.action === 'technician.subject_rebound');
     expect(bound).toHaveLength(1);
     expect(bound[0]).toMatchObject({ actor: 'system:setup', details: { technicianId: invited.id, oldSubject: `${INVITE_PREFIX}b@x.example`, newSubject: 'sb' } });
     // Someone else with the same email and another subject: not let in, and the entry keeps its subject.
-    expect(await admit(deps, settings, { sub: 'sb-other', email: 'b@x.example', groups: ['techs', 'admins'] })).toMatchObject({ ok: false });
+    expect(await admit(deps, settings, { sub: 'sb-other', email: 'b@x.example', email_verified: true, groups: ['techs', 'admins'] })).toMatchObject({ ok: false });
     expect((await deps.store.getTechnician('p1', invited.id))!.subject).toBe('sb');
   });
 });
