@@ -111,13 +111,14 @@ export function evaluateRequest(
   if (covering.length === 0) return NOT_ENTITLED;
   const governing = new Map<string, EntitlementRule>();
   const outside: string[] = [];
-  // A rule the request as sent can meet (its length, justification and ticket) is preferred for a role over
+  // A rule the request as sent can meet (its length, justification, ticket, approvers other than the requester) is preferred for a role over
   // one it cannot, so "ask for 60 minutes" finds the rule that allows 60 with approval rather than failing on
   // the one that allows 30 without.
   const meets = (r: EntitlementRule) =>
     (request.durationMinutes === undefined || request.durationMinutes <= r.maxDurationMinutes) &&
     (!r.requireJustification || Boolean(request.justification?.trim())) &&
-    (!r.requireTicket || Boolean(request.ticket?.trim()));
+    (!r.requireTicket || Boolean(request.ticket?.trim())) &&
+    r.approval.approvers.filter((a) => a !== technician.id).length >= r.approval.required;
   for (const role of request.roles) {
     let best: EntitlementRule | null = null;
     for (const rule of covering) {
