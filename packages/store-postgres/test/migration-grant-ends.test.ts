@@ -5,7 +5,7 @@ import { migrations, postgresStore } from '../src/index.js';
 import { freshSchema } from './support.js';
 
 /** A grant document as versions before migration 4 wrote it: none of the fields the migration fills in. */
-const oldGrant = (id: string, extra: Record<string, unknown>) => ({
+const oldGrant = (id: string, extra: { state: string } & Record<string, unknown>) => ({
   providerId: 'p1', id, technicianId: 't1', customerId: 'c1', ruleId: 'r1',
   roles: ['729827e3-9c14-49f7-bb1b-9608f156bbb8'], justification: null, ticket: null, durationMinutes: 60, startAt: null,
   policy: { approvalsRequired: 0, approvers: [], maxDurationMinutes: 120, credential: 'password', accountModel: 'ephemeral', expirationAction: 'delete', approvalDeadline: null },

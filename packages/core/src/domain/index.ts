@@ -5,3 +5,4 @@ export * from './rule.js';
 export * from './grant.js';
 export * from './audit.js';
 export * from './role-catalogue.js';
+export * from './grant-end.js';

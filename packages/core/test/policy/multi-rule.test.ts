@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EntitlementRule, evaluateRequest, roleDisplayName, type Technician } from '@jitadmin/core';
+import { EntitlementRule, evaluateRequest, roleDisplayName, type EntitlementRuleInput, type Technician } from '@jitadmin/core';
 
 const GA = '62e90394-69f5-4237-9190-012177145e10';
 const HELPDESK = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
@@ -21,7 +21,7 @@ const technician: Technician = {
   createdAt: '2026-01-01T00:00:00.000Z',
 } as Technician;
 
-const rule = (id: string, terms: Partial<EntitlementRule> & { roles: string[] }): EntitlementRule =>
+const rule = (id: string, terms: Partial<EntitlementRuleInput> & { roles: string[] }): EntitlementRule =>
   EntitlementRule.parse({
     providerId: 'p',
     id,
