@@ -327,7 +327,8 @@ export class GrantService {
         by: actorLabel(actor),
       });
     });
-    await this.extendTimeBoundRoles(result);
+    // An extension waiting for approval leaves the end where it was; the directory's end moves when it applies.
+    if (!result.pendingExtension) await this.extendTimeBoundRoles(result);
     return result;
   }
 

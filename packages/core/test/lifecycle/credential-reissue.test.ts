@@ -92,6 +92,20 @@ describe('a lost credential is not a lost grant', () => {
     expect(w.directory.calls.map((c) => c.method)).not.toContain('assignRole');
   });
 
+  it('with time-bound (PIM) roles: the roles come back time-bound, ending when the grant ends', async () => {
+    const w = await createWorld({ p2: true });
+    const grant = await activeHelpdesk(w);
+    const objectId = grant.account!.objectId!;
+    expect(grant.account!.assignments.every((a) => a.kind === 'timeBound')).toBe(true);
+    await w.jit.reissueCredential(w.tech, grant.id);
+    await w.jit.scheduler.drain();
+    const after = await w.jit.getGrant(w.tech, grant.id);
+    expect(after.account!.assignments).toEqual([expect.objectContaining({ roleId: ROLES.helpdesk, kind: 'timeBound' })]);
+    expect(w.directory.inspect.assignments(w.tenantId, objectId)).toEqual([
+      expect.objectContaining({ roleId: ROLES.helpdesk, kind: 'timeBound', until: grant.expiresAt }),
+    ]);
+  });
+
   it('refuses for a grant that is not active', async () => {
     const w = await createWorld();
     const pending = await w.jit.requestAccess(w.tech, { customerId: 'cust-1', roles: [ROLES.globalAdmin], justification: 'x', ticket: 'T' });
