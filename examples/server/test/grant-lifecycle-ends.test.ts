@@ -65,6 +65,29 @@ describe('issue 12 over the API and pages', () => {
     await until(id, (g) => g.state === 'closed', 'closed');
   });
 
+  it('the request form takes roles of two rules ticked at once', async () => {
+    const s = h.sessionFor('bob');
+    const form = new URLSearchParams({ _csrf: s.csrf, customerId: 'northwind', justification: 'incident 9', ticket: 'INC-9', durationMinutes: '' });
+    form.append('roles', ROLES.globalAdmin);
+    form.append('roles', ROLES.helpdeskAdmin);
+    const sent = await fetch(`${h.url}/access/request`, {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      redirect: 'manual',
+    });
+    expect(sent.status).toBe(303);
+    // The outcome comes back as a signed flash cookie on the redirect.
+    const flash = sent.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const text = await (await fetch(`${h.url}${sent.headers.get('location')}`, { headers: { cookie: `${s.cookie}; ${flash}` } })).text();
+    expect(text).not.toContain('not allowed');
+    expect(text).toContain('waiting for approval');
+    const mine = (await h.call('GET', '/api/v1/grants?scope=mine&states=pending_approval', { as: 'bob' })).body as { items: Grant[] };
+    const grant = mine.items.find((g) => g.customerId === 'northwind')!;
+    expect([...grant.roles].sort()).toEqual([ROLES.globalAdmin, ROLES.helpdeskAdmin].sort());
+    await h.call('POST', `/api/v1/grants/${grant.id}/cancel`, { as: 'bob' });
+  });
+
   it('a lost credential: a new one replaces it (the old one stops working), revealed once', async () => {
     const fake = h.server.demo!.fake;
     const tenant = fake.tenants().find((t) => t.displayName === 'Fabrikam')!;
@@ -75,6 +98,9 @@ describe('issue 12 over the API and pages', () => {
       return g.state === 'active' ? g : undefined;
     }, 20_000, 'active');
     const first = (await h.call('POST', `/api/v1/grants/${id}/reveal`, { as: 'bob' })).body as { password: string };
+    const s = h.sessionFor('bob');
+    const listed = await (await fetch(`${h.url}/access`, { headers: { cookie: s.cookie } })).text();
+    expect(listed).toContain(`action="/grants/${id}/credential"`);
     expect((await h.call('POST', `/api/v1/grants/${id}/credential`, { as: 'alice' })).status).toBe(404);
     const asked = await h.call('POST', `/api/v1/grants/${id}/credential`, { as: 'bob' });
     expect(asked.status).toBe(202);
