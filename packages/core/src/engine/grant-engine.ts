@@ -412,7 +412,6 @@ export class GrantEngine {
    * read-back that found roles, a refusal to disable) must still run out of retries, not go round for ever.
    */
   private toStep(g: Grant, step: GrantStep, details: Record<string, string | string[]> = {}): Promise<Grant> {
-    // `g` may carry more than the step (`endedAt`); the write expects the version it was read at, unchanged.
     return this.write(g, {
       grant: { ...g, step },
       audit: [{ action: 'grant.step', details: { step, ...details } }],
