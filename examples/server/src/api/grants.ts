@@ -12,7 +12,7 @@ import {
 import { z } from 'zod';
 import type { ApiDeps } from './deps.js';
 import { q, route, type AnyRoute } from './route.js';
-import { EntitlementList, GrantPage, GrantParams, RevealedCredential } from './schemas.js';
+import { EntitlementList, GrantPage, GrantParams, GrantView, RevealedCredential, grantView } from './schemas.js';
 
 export const GrantQuery = z.object({
   scope: z.enum(['mine', 'approvable', 'all']).optional().describe('mine (default), approvable (waiting for me), all (admins, approvers)'),
@@ -39,7 +39,10 @@ export function grantRoutes(deps: ApiDeps): AnyRoute[] {
     route({
       method: 'get', path: '/grants', operationId: 'listGrants', tag, summary: 'List grants with filters (newest first)',
       query: GrantQuery, response: GrantPage, responseName: 'GrantPage',
-      handler: ({ actor, query }) => deps.jit.listGrants(actor, query),
+      handler: async ({ actor, query }) => {
+        const page = await deps.jit.listGrants(actor, query);
+        return { items: page.items.map(grantView), nextCursor: page.nextCursor };
+      },
     }),
     route({
       method: 'post', path: '/grants', operationId: 'requestAccess', tag, summary: 'Request access',
@@ -48,8 +51,8 @@ export function grantRoutes(deps: ApiDeps): AnyRoute[] {
     }),
     route({
       method: 'get', path: '/grants/:grantId', operationId: 'getGrant', tag, summary: 'Read one grant',
-      params: GrantParams, response: Grant, responseName: 'Grant',
-      handler: ({ actor, params }) => deps.jit.getGrant(actor, params.grantId),
+      params: GrantParams, response: GrantView, responseName: 'GrantView',
+      handler: async ({ actor, params }) => grantView(await deps.jit.getGrant(actor, params.grantId)),
     }),
     route({
       method: 'post', path: '/grants/:grantId/approve', operationId: 'approveGrant', tag, summary: 'Approve a request',
@@ -67,9 +70,27 @@ export function grantRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ actor, params }) => poke(await deps.jit.cancel(actor, params.grantId)),
     }),
     route({
-      method: 'post', path: '/grants/:grantId/extend', operationId: 'extendGrant', tag, summary: 'Extend an active grant within the rule maximum',
+      method: 'post', path: '/grants/:grantId/extend', operationId: 'extendGrant', tag, summary: 'Extend an active grant within the rule maximum; one that needed approval waits for approval again (see pendingExtension)',
       params: GrantParams, body: ExtendInput, bodyName: 'ExtendInput', response: Grant, responseName: 'Grant',
       handler: async ({ actor, params, body }) => poke(await deps.jit.extend(actor, params.grantId, body)),
+    }),
+    route({
+      method: 'post', path: '/grants/:grantId/extension/approve', operationId: 'approveExtension', tag,
+      summary: 'Approve the extension waiting on a grant (the last approval needed extends it)',
+      params: GrantParams, body: DecisionInput, bodyName: 'DecisionInput', bodyOptional: true, response: Grant, responseName: 'Grant',
+      handler: async ({ actor, params, body }) => poke(await deps.jit.approveExtension(actor, params.grantId, body)),
+    }),
+    route({
+      method: 'post', path: '/grants/:grantId/extension/deny', operationId: 'denyExtension', tag,
+      summary: 'Refuse the extension waiting on a grant; it keeps its end',
+      params: GrantParams, body: DecisionInput, bodyName: 'DecisionInput', bodyOptional: true, response: Grant, responseName: 'Grant',
+      handler: async ({ actor, params, body }) => poke(await deps.jit.denyExtension(actor, params.grantId, body)),
+    }),
+    route({
+      method: 'post', path: '/grants/:grantId/credential', operationId: 'reissueCredential', tag,
+      summary: 'Replace the credential of my active grant (the old one stops working); reveal the new one once',
+      params: GrantParams, response: Grant, responseName: 'Grant', status: 202,
+      handler: async ({ actor, params }) => poke(await deps.jit.reissueCredential(actor, params.grantId)),
     }),
     route({
       method: 'post', path: '/grants/:grantId/revoke', operationId: 'revokeGrant', tag, summary: 'End a grant now',

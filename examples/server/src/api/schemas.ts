@@ -2,7 +2,7 @@
  * Schemas the API speaks that core does not define as zod (response envelopes, entitlement, revealed
  * credential, chain verification), plus path parameter schemas. Request bodies reuse core's input schemas.
  */
-import { AuditEvent, Customer, EntitlementRule, Grant, Id, Technician } from '@jitadmin/core';
+import { AuditEvent, Customer, EntitlementRule, Grant, GrantEnd, Id, Technician, describeEnd } from '@jitadmin/core';
 import { z } from 'zod';
 
 export const ErrorBody = z.object({
@@ -41,7 +41,14 @@ export const ChainVerification = z.object({
   reason: z.string().nullable(),
 });
 
-export const GrantPage = z.object({ items: z.array(Grant), nextCursor: z.string().nullable() });
+/** A grant as the API returns it: the stored record, and how it ended (or null while live), in words. */
+export const GrantView = Grant.extend({
+  end: GrantEnd.nullable().describe('How the grant ended: when access really ended, why, and for a failure what to do'),
+});
+export type GrantView = z.infer<typeof GrantView>;
+export const grantView = (g: Grant): GrantView => ({ ...g, end: describeEnd(g) });
+
+export const GrantPage = z.object({ items: z.array(GrantView), nextCursor: z.string().nullable() });
 export const CustomerList = z.object({ items: z.array(Customer) });
 export const RuleList = z.object({ items: z.array(EntitlementRule) });
 export const TechnicianList = z.object({ items: z.array(Technician) });

@@ -29,6 +29,8 @@ const TECHNICIAN = ['technician'] as const;
 const OWN_GRANT = "the grant's technician, or an admin";
 const REVOKE = "the grant's technician, its approvers (listed on its rule and holding the approver role), or an admin";
 const DECIDE = "listed as an approver of the request, not its requester (the role is checked on the roster record as it is now)";
+const DECIDE_EXTENSION = "listed as an approver of the grant, not its technician nor who asked for the extension (the role is checked on the roster record as it is now)";
+const REISSUE = "the grant's technician, while the grant is active";
 const SEE_GRANT = "admins and approvers see every grant; others their own and those they are listed to approve";
 
 /** `METHOD /path` (Express path below `/api/v1`) → who may call it. */
@@ -62,6 +64,9 @@ export const API_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /grants/:grantId/extend': { who: 'signed-in', records: OWN_GRANT },
   'POST /grants/:grantId/revoke': { who: 'signed-in', records: REVOKE },
   'POST /grants/:grantId/reveal': { who: TECHNICIAN, records: "the grant's technician only, once" },
+  'POST /grants/:grantId/extension/approve': { who: APPROVER, records: DECIDE_EXTENSION },
+  'POST /grants/:grantId/extension/deny': { who: APPROVER, records: DECIDE_EXTENSION },
+  'POST /grants/:grantId/credential': { who: TECHNICIAN, records: REISSUE },
   'GET /audit': { who: ADMIN },
   'GET /audit/verify': { who: ADMIN },
 };
@@ -78,6 +83,7 @@ export const PAGE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /grants/:grantId/extend': { who: 'signed-in', records: OWN_GRANT },
   'POST /grants/:grantId/revoke': { who: 'signed-in', records: REVOKE },
   'POST /grants/:grantId/reveal': { who: TECHNICIAN, records: "the grant's technician only, once" },
+  'POST /grants/:grantId/credential': { who: TECHNICIAN, records: REISSUE },
   'GET /grants/:grantId': { who: 'signed-in', records: SEE_GRANT },
   'GET /approvals': { who: APPROVER },
   'POST /approvals/:grantId/decide': { who: APPROVER, records: DECIDE },

@@ -223,7 +223,8 @@ ${rules.map(
   <label for="rule-default">Default duration (minutes)</label><input id="rule-default" name="defaultDurationMinutes" type="number" min="5" value="60" required>
   <label for="rule-max">Maximum duration (minutes)</label><input id="rule-max" name="maxDurationMinutes" type="number" min="5" value="240" required>
   <label for="rule-required">Approvals required</label><input id="rule-required" name="approvalsRequired" type="number" min="0" max="10" value="0">
-  <label for="rule-approvers">Approvers (people with the approver role)</label>
+  <label for="rule-self-service">Minutes a technician may extend without approval again (grants that needed approval)</label><input id="rule-self-service" name="selfServiceExtensionMinutes" type="number" min="0" value="0">
+    <label for="rule-approvers">Approvers (people with the approver role)</label>
   <select id="rule-approvers" name="approvers" multiple>${technicians
     .filter((t) => t.appRoles.includes('approver'))
     .map((t) => html`<option value="${t.id}">${t.displayName}</option>`)}</select>
@@ -255,6 +256,7 @@ ${rules.map(
         defaultDurationMinutes: optionalInt(req, 'defaultDurationMinutes') ?? Number.NaN,
         maxDurationMinutes: optionalInt(req, 'maxDurationMinutes') ?? Number.NaN,
         approval: { required: optionalInt(req, 'approvalsRequired') ?? 0, approvers: fields(req, 'approvers') },
+        selfServiceExtensionMinutes: optionalInt(req, 'selfServiceExtensionMinutes') ?? 0,
         requireJustification: field(req, 'requireJustification') === 'yes',
         requireTicket: field(req, 'requireTicket') === 'yes',
         credential: field(req, 'credential') as RuleInput['credential'],

@@ -1,3 +1,5 @@
+import { roleDisplayName } from '@jitadmin/core';
+
 /** Display names of the Entra ID role templates people ask for most (ids are stable across tenants). */
 export const ROLE_NAMES: Record<string, string> = {
   '62e90394-69f5-4237-9190-012177145e10': 'Global Administrator',
@@ -15,6 +17,7 @@ export const ROLE_NAMES: Record<string, string> = {
   '5d6b6bb7-de71-4623-b4af-96380a352509': 'Security Reader',
 };
 
+/** Core's catalogue (`roleDisplayName`) knows more built-in roles than the form offers. */
 export function roleName(id: string): string {
-  return ROLE_NAMES[id.toLowerCase()] ?? id;
+  return ROLE_NAMES[id.toLowerCase()] ?? roleDisplayName(id);
 }

@@ -1,7 +1,8 @@
 /**
  * Technician pages: what I may request, the request form (with an optional scheduled start in the browser's
  * local time), my grants (state, scheduled start, live countdown), reveal the credential once (copy buttons,
- * sign-in link with login hint), extend, end now, cancel.
+ * sign-in link with login hint), extend (or ask to, where the grant needed approval), a new credential for a
+ * lost one, end now, cancel; how each grant ended (the real end, its reason, what to do about a failure).
  */
 import type { Grant } from '@jitadmin/core';
 import { ForbiddenError, isJitError } from '@jitadmin/core';
@@ -9,6 +10,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AuthContext } from '../auth/context.js';
 import { html } from '../http/html.js';
 import type { RateLimiter } from '../http/rate-limit.js';
+import { endCell, endFacts, outcomeBadge } from './grant-end.js';
 import { csrfField } from './layout.js';
 import { zonedToUtc } from './local-time.js';
 import { roleName } from './roles.js';
@@ -24,7 +26,6 @@ import {
   roleList,
   scheduledStart,
   show,
-  stateBadge,
   when,
   type PageDeps,
 } from './support.js';
@@ -188,7 +189,16 @@ ${entitlements.length === 0
     action(deps, back, async (req, _res, auth) => {
       const grant = await deps.jit.extend(auth.actor, String(req.params.grantId), { minutes: optionalInt(req, 'minutes') ?? Number.NaN });
       deps.poke();
+      if (grant.pendingExtension) return `Asked for ${grant.pendingExtension.minutes} more minutes: waiting for approval.`;
       return `Extended until ${grant.expiresAt?.replace('T', ' ').slice(0, 16)} UTC.`;
+    }),
+  );
+  router.post(
+    '/grants/:grantId/credential',
+    action(deps, back, async (req, _res, auth) => {
+      await deps.jit.reissueCredential(auth.actor, String(req.params.grantId));
+      deps.poke();
+      return 'A new credential is being issued; the old one no longer works. Reveal the new one when it is ready.';
     }),
   );
   router.post(
@@ -227,7 +237,7 @@ ${entitlements.length === 0
       const grant = await deps.jit.getGrant(auth.actor, String(req.params.grantId));
       const customer = (await deps.jit.listCustomers(auth.actor)).find((c) => c.id === grant.customerId);
       const body = html`<dl class="facts">
-  <dt>State</dt><dd>${stateBadge(grant.state)}${grant.step ? html` <small>(${grant.step.replace(/_/g, ' ')})</small>` : ''}${scheduledStart(grant)}</dd>
+  <dt>State</dt><dd>${outcomeBadge(grant)}${grant.step ? html` <small>(${grant.step.replace(/_/g, ' ')})</small>` : ''}${scheduledStart(grant)}</dd>
   <dt>Customer</dt><dd>${customer?.name ?? grant.customerId}</dd>
   <dt>Technician</dt><dd>${grant.technicianId}</dd>
   <dt>Roles</dt><dd>${roleList(grant.roles)}</dd>
@@ -237,8 +247,9 @@ ${entitlements.length === 0
   <dt>Requested</dt><dd>${when(grant.requestedAt)}</dd>
   <dt>Scheduled start</dt><dd>${when(grant.startAt)}</dd>
   <dt>Active since</dt><dd>${when(grant.activatedAt)}</dd>
-  <dt>Ends</dt><dd>${grant.state === 'active' ? countdown(grant.expiresAt) : when(grant.expiresAt)}</dd>
-  <dt>Closed</dt><dd>${when(grant.closedAt)}${grant.endReason ? html` (${grant.endReason})` : ''}</dd>
+  <dt>${grant.state === 'active' ? 'Ends' : 'Planned end'}</dt><dd>${grant.state === 'active' ? countdown(grant.expiresAt) : when(grant.expiresAt)}</dd>
+  ${grant.pendingExtension ? html`<dt>Extension</dt><dd>${grant.pendingExtension.minutes} more minutes asked for, ${grant.pendingExtension.approvals.length} of ${grant.policy.approvalsRequired} approvals</dd>` : ''}
+  ${endFacts(grant)}
   <dt>Account</dt><dd>${grant.account?.userPrincipalName ?? '—'}</dd>
   <dt>Approvals</dt><dd>${grant.approvals.length} of ${grant.policy.approvalsRequired}</dd>
   ${grant.lastError ? html`<dt>Last error</dt><dd>${grant.lastError.code}: ${grant.lastError.message}</dd>` : ''}
@@ -255,10 +266,16 @@ function grantTable(grants: readonly Grant[], auth: { session: { csrf: string } 
   return html`<table class="grants"><thead><tr><th scope="col">Customer</th><th scope="col">Roles</th><th scope="col">State</th><th scope="col">Ends</th><th scope="col">Actions</th></tr></thead><tbody>
   ${grants.map((g) => {
     const actions = [];
-    if (g.state === 'active' && !g.credentialRevealedAt) {
+    if (g.state === 'active' && !g.credentialRevealedAt && g.step !== 'reissue_credential') {
       actions.push(html`<form method="post" action="/grants/${g.id}/reveal">${csrf}<button type="submit">Reveal credentials</button></form>`);
     }
-    if (g.state === 'active') {
+    if (g.state === 'active' && g.credentialRevealedAt && g.step !== 'reissue_credential') {
+      actions.push(html`<form method="post" action="/grants/${g.id}/credential">${csrf}<button type="submit">Lost it? New credential</button></form>`);
+    }
+    if (g.state === 'active' && g.step === 'reissue_credential') actions.push(html`<small>New credential on its way</small>`);
+    if (g.state === 'active' && g.pendingExtension) {
+      actions.push(html`<small>+${g.pendingExtension.minutes} min waiting for approval</small>`);
+    } else if (g.state === 'active') {
       actions.push(html`<form method="post" action="/grants/${g.id}/extend" class="inline">${csrf}
         <label for="extend-${g.id}">Minutes</label><input id="extend-${g.id}" name="minutes" type="number" min="1" value="30" size="4">
         <button type="submit">Extend</button></form>`);
@@ -270,7 +287,7 @@ function grantTable(grants: readonly Grant[], auth: { session: { csrf: string } 
       actions.push(html`<form method="post" action="/grants/${g.id}/revoke">${csrf}<button type="submit" class="danger">End now</button></form>`);
     }
     return html`<tr data-grant="${g.id}" data-state="${g.state}"><td>${names.get(g.customerId) ?? g.customerId}</td><td>${roleList(g.roles)}</td>
-      <td>${stateBadge(g.state)}${scheduledStart(g)}</td><td>${g.state === 'active' ? countdown(g.expiresAt) : when(g.expiresAt ?? g.closedAt)}</td>
+      <td>${outcomeBadge(g)}${scheduledStart(g)}</td><td>${g.state === 'active' ? countdown(g.expiresAt) : endCell(g)}</td>
       <td class="actions">${actions}<a href="/grants/${g.id}">Details</a></td></tr>`;
   })}</tbody></table>`;
 }

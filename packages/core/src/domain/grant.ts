@@ -39,10 +39,16 @@ export const GrantStep = z.enum([
   'end_sessions',
   'remove_account',
   'verify',
+  /** An active grant's credential being replaced at its technician's request (see `reissueCredential`). */
+  'reissue_credential',
 ]);
 export type GrantStep = z.infer<typeof GrantStep>;
 
-export const EndReason = z.enum(['expired', 'revoked', 'failed', 'break_glass']);
+/**
+ * Why a grant that gave (or was to give) access ended: its window passed, a person ended it, break glass,
+ * the account was removed in the tenant by someone else, or provisioning failed for good.
+ */
+export const EndReason = z.enum(['expired', 'revoked', 'failed', 'break_glass', 'removed_outside']);
 export type EndReason = z.infer<typeof EndReason>;
 
 export const Approval = z.object({
@@ -75,6 +81,24 @@ export type GrantAccount = z.infer<typeof GrantAccount>;
 export const GrantError = z.object({ code: z.string(), message: z.string(), at: Instant });
 export type GrantError = z.infer<typeof GrantError>;
 
+/** Why provisioning failed for good: the error's code and message, and the step that gave up. */
+export const GrantFailure = z.object({
+  code: z.string(),
+  message: z.string(),
+  step: z.string(),
+});
+export type GrantFailure = z.infer<typeof GrantFailure>;
+
+/** An extension of an active grant that waits for approval (the grant needed approval to begin with). */
+export const PendingExtension = z.object({
+  minutes: z.number().int().positive(),
+  requestedAt: Instant,
+  /** Actor label of who asked (`technician:<id>`). */
+  requestedBy: z.string(),
+  approvals: z.array(Approval),
+});
+export type PendingExtension = z.infer<typeof PendingExtension>;
+
 /** One request for access and its whole life. */
 export const Grant = z.object({
   providerId: Id,
@@ -98,6 +122,8 @@ export const Grant = z.object({
     accountModel: AccountModel,
     expirationAction: ExpirationAction,
     approvalDeadline: Instant.nullable(),
+    /** Minutes the technician may extend without approval, in all (only grants that needed approval ask). */
+    selfServiceExtensionMinutes: z.number().int().min(0).default(0),
   }),
   state: GrantState,
   step: GrantStep.nullable(),
@@ -110,6 +136,17 @@ export const Grant = z.object({
   closedAt: Instant.nullable(),
   endReason: EndReason.nullable(),
   endedBy: z.string().nullable(),
+  /**
+   * When the grant stopped giving access: its roles were removed (or, for one that never gave any, when it
+   * ended). Null while it gives access or is still being stripped. `closedAt` is when clean-up finished.
+   */
+  endedAt: Instant.nullable().default(null),
+  /** Set when provisioning failed for good (end reason `failed`): what failed, and at which step. */
+  failure: GrantFailure.nullable().default(null),
+  /** An extension waiting for approval; null when none. */
+  pendingExtension: PendingExtension.nullable().default(null),
+  /** Minutes extended without approval so far (counted against `policy.selfServiceExtensionMinutes`). */
+  selfExtendedMinutes: z.number().int().min(0).default(0),
   credentialRevealedAt: Instant.nullable(),
   /** Failed attempts of the current step. */
   attempts: z.number().int().min(0),

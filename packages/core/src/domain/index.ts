@@ -4,3 +4,5 @@ export * from './customer.js';
 export * from './rule.js';
 export * from './grant.js';
 export * from './audit.js';
+export * from './role-catalogue.js';
+export * from './grant-end.js';

@@ -40,6 +40,12 @@ export const RuleTerms = z.object({
     .default({ required: 0, approvers: [], requestWindowMinutes: 24 * 60 }),
   requireJustification: z.boolean().default(false),
   requireTicket: z.boolean().default(false),
+  /**
+   * Minutes a grant that needed approval may be extended by its technician without approval again, in all
+   * (0: every extension of such a grant is approved like the request was). Grants that needed no approval
+   * extend up to their maximum without asking.
+   */
+  selfServiceExtensionMinutes: z.number().int().min(0).max(MAX_DURATION_MINUTES).default(0),
   credential: CredentialKind.default('password'),
   accountModel: AccountModel.default('ephemeral'),
   expirationAction: ExpirationAction.default('delete'),

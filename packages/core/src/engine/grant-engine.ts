@@ -8,6 +8,7 @@ import { retryDelayMs } from './backoff.js';
 import type { Context } from './context.js';
 import { grantEvent, writeGrant, type GrantChange } from './grant-writes.js';
 import { accountDisplayName, ephemeralUpn, generatePassword, technicianUpn } from './naming.js';
+import { reissueCredentialStep } from './reissue-credential.js';
 import { transition } from './transitions.js';
 
 const ACTOR = 'system:scheduler';
@@ -81,7 +82,7 @@ export class GrantEngine {
       case 'pending_approval': {
         const deadline = g.policy.approvalDeadline;
         if (deadline && now >= Date.parse(deadline)) {
-          const next: Grant = { ...g, state: transition(g.state, 'approval_timeout'), dueAt: null, lease: null, closedAt: this.ctx.nowIso() };
+          const next: Grant = { ...g, state: transition(g.state, 'approval_timeout'), dueAt: null, lease: null, closedAt: this.ctx.nowIso(), endedAt: this.ctx.nowIso() };
           await this.write(g, { grant: next, audit: [{ action: 'grant.expired_unapproved' }] });
           return null;
         }
@@ -93,10 +94,17 @@ export class GrantEngine {
       case 'provisioning':
         return this.provisionStep(g, scope);
       case 'active':
-        if (g.expiresAt && now < Date.parse(g.expiresAt)) return this.park(g, g.expiresAt);
+        if (g.expiresAt && now < Date.parse(g.expiresAt)) {
+          if (g.step === 'reissue_credential') return reissueCredentialStep(this.ctx, g, await this.tenantOf(g, scope), (before, change) => this.write(before, change));
+          return this.park(g, g.expiresAt);
+        }
         return this.write(g, {
-          grant: { ...g, state: transition(g.state, 'expire'), step: 'remove_roles', endReason: 'expired', endedBy: ACTOR, attempts: 0, lastError: null },
-          audit: [{ action: 'grant.expired', details: { expiresAt: g.expiresAt } }],
+          // An extension still waiting for approval lapses with the window it would have lengthened.
+          grant: { ...g, state: transition(g.state, 'expire'), step: 'remove_roles', endReason: 'expired', endedBy: ACTOR, attempts: 0, lastError: null, pendingExtension: null },
+          audit: [
+            { action: 'grant.expired', details: { expiresAt: g.expiresAt } },
+            ...(g.pendingExtension ? [{ action: 'grant.extension_lapsed', details: { minutes: g.pendingExtension.minutes } }] : []),
+          ],
           events: [grantEvent({ ...g, state: 'deprovisioning' }, 'expired')],
         });
       case 'deprovisioning':
@@ -363,7 +371,8 @@ export class GrantEngine {
         const complete = g.activatedAt !== null && g.attempts === 0 && g.roles.every((r) => known.some((a) => a.roleId === r));
         const assignments = complete ? known : await directory.listRoleAssignments(tenant, objectId);
         await directory.removeRoleAssignments(tenant, objectId, assignments);
-        return this.toStep(g, 'end_sessions', { removedRoles: assignments.map((a) => a.roleId) });
+        // Privilege ends here: this is the end a person reads, not the planned expiry nor the clean-up's end.
+        return this.toStep({ ...g, endedAt: g.endedAt ?? this.ctx.nowIso() }, 'end_sessions', { removedRoles: assignments.map((a) => a.roleId) });
       }
       case 'end_sessions': {
         const results = await Promise.allSettled([
@@ -438,6 +447,7 @@ export class GrantEngine {
       state: transition(g.state, 'cleaned'),
       step: null,
       closedAt: this.ctx.nowIso(),
+      endedAt: g.endedAt ?? this.ctx.nowIso(),
       dueAt: null,
       lease: null,
       attempts: 0,
@@ -527,6 +537,7 @@ export class GrantEngine {
           endedBy: ACTOR,
           attempts: 0,
           lastError,
+          failure: { code: error.code, message: error.message, step },
         };
         return await this.write(g, {
           grant: next,

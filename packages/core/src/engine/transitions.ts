@@ -16,6 +16,10 @@ export type GrantEvent =
   | 'revoke'
   | 'expire'
   | 'extend'
+  | 'request_extension'
+  | 'approve_extension'
+  | 'deny_extension'
+  | 'reissue_credential'
   | 'give_up'
   | 'cleaned';
 
@@ -34,7 +38,17 @@ export const TRANSITIONS: Readonly<Record<GrantState, Partial<Record<GrantEvent,
   },
   approved: { start: 'provisioning', cancel: 'cancelled', revoke: 'cancelled' },
   provisioning: { provisioned: 'active', provision_failed: 'deprovisioning', revoke: 'deprovisioning' },
-  active: { expire: 'deprovisioning', revoke: 'deprovisioning', extend: 'active' },
+  // An extension waiting for approval, and a credential being replaced, leave the grant active (it keeps giving
+  // access meanwhile); they are recorded on the grant (`pendingExtension`, step `reissue_credential`).
+  active: {
+    expire: 'deprovisioning',
+    revoke: 'deprovisioning',
+    extend: 'active',
+    request_extension: 'active',
+    approve_extension: 'active',
+    deny_extension: 'active',
+    reissue_credential: 'active',
+  },
   deprovisioning: { cleaned: 'closed', give_up: 'needs_attention' },
   needs_attention: { cleaned: 'closed' },
   closed: {},

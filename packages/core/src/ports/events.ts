@@ -6,6 +6,11 @@ export type JitEventType =
   | 'denied'
   | 'active'
   | 'extended'
+  /** An extension waits for approval; `details.approvers` lists who may approve it. */
+  | 'extension_requested'
+  | 'extension_denied'
+  /** The credential of an active grant was replaced at its technician's request (the old one no longer works). */
+  | 'credential_reissued'
   | 'revoked'
   | 'expired'
   | 'closed'

@@ -4,6 +4,7 @@ import type { Actor } from '../domain/provider.js';
 import type { Context } from '../engine/context.js';
 import { secretContext, type KnownRecords, type PreparedStart } from '../engine/grant-engine.js';
 import { actorLabel, appendAuditNotes, grantEvent, writeGrant, type GrantChange } from '../engine/grant-writes.js';
+import { generatePassword } from '../engine/naming.js';
 import { transition } from '../engine/transitions.js';
 import { assertAllowed, entitlementsFor, evaluateRequest } from '../policy/entitlement.js';
 import type { GrantPage } from '../ports/store.js';
@@ -96,7 +97,8 @@ export class GrantService {
     if (!customer) throw new NotFoundError('Customer not found', { field: 'customerId' });
     const roles = [...new Set(request.roles)].sort();
     const rules = await this.ctx.store.listRules(actor.providerId);
-    const { rule, durationMinutes } = assertAllowed(evaluateRequest(rules, technician, { ...request, roles }, person.groups ?? []));
+    const terms = assertAllowed(evaluateRequest(rules, technician, { ...request, roles }, person.groups ?? []));
+    const { rule, durationMinutes } = terms;
     if (customer.connection?.status !== 'connected') {
       throw new ForbiddenError('CUSTOMER_NOT_CONNECTED', 'The customer has no connected Entra ID tenant', { field: 'customerId' });
     }
@@ -106,8 +108,8 @@ export class GrantService {
       throw new ValidationError('startAt must be between now and 30 days ahead', { field: 'startAt' });
     }
     const at = new Date(now).toISOString();
-    const needsApproval = rule.approval.required > 0;
-    const approvalDeadline = needsApproval ? new Date(now + rule.approval.requestWindowMinutes * 60_000).toISOString() : null;
+    const needsApproval = terms.approvalsRequired > 0;
+    const approvalDeadline = needsApproval ? new Date(now + terms.requestWindowMinutes * 60_000).toISOString() : null;
     const state = transition('requested', needsApproval ? 'needs_approval' : 'auto_approve');
     const startAt = startMs !== null && startMs > now ? new Date(startMs).toISOString() : null;
     const grant: Grant = {
@@ -122,13 +124,14 @@ export class GrantService {
       durationMinutes,
       startAt,
       policy: {
-        approvalsRequired: rule.approval.required,
-        approvers: rule.approval.approvers.filter((a) => a !== technician.id),
-        maxDurationMinutes: rule.maxDurationMinutes,
+        approvalsRequired: terms.approvalsRequired,
+        approvers: terms.approvers,
+        maxDurationMinutes: terms.maxDurationMinutes,
         credential: rule.credential,
         accountModel: rule.accountModel,
         expirationAction: rule.expirationAction,
         approvalDeadline,
+        selfServiceExtensionMinutes: terms.selfServiceExtensionMinutes,
       },
       state,
       step: null,
@@ -141,6 +144,10 @@ export class GrantService {
       closedAt: null,
       endReason: null,
       endedBy: null,
+      endedAt: null,
+      failure: null,
+      pendingExtension: null,
+      selfExtendedMinutes: 0,
       credentialRevealedAt: null,
       attempts: 0,
       lastError: null,
@@ -149,9 +156,6 @@ export class GrantService {
       version: 0,
       updatedAt: at,
     };
-    if (needsApproval && grant.policy.approvers.length < rule.approval.required) {
-      throw new ForbiddenError('NOT_ENTITLED', 'Not enough approvers other than you are listed on the rule that allows this');
-    }
     const reservation = needsApproval ? null : this.reserveFor(null, grant);
     let planned: { change: GrantChange; prepared: PreparedStart | null } | null = null;
     try {
@@ -172,6 +176,7 @@ export class GrantService {
         customerId: grant.customerId,
         details: {
           ruleId: rule.id,
+          ruleIds: terms.rules.map((r) => r.id),
           roles,
           durationMinutes,
           state,
@@ -280,6 +285,7 @@ export class GrantService {
         state: transition(g.state, 'deny'),
         decision: { by: person.technicianId, at: this.ctx.nowIso(), ...(comment ? { comment } : {}) },
         closedAt: this.ctx.nowIso(),
+        endedAt: this.ctx.nowIso(),
         dueAt: null,
       };
       return { grant: next, audit: [{ action: 'grant.denied', details: { comment: comment ?? null } }], events: [grantEvent(next, 'denied', { by: person.technicianId })] };
@@ -290,7 +296,7 @@ export class GrantService {
     assertActor(actor);
     return this.mutate(actor, grantId, (g) => {
       this.assertOwnerOrAdmin(actor, g);
-      const next: Grant = { ...g, state: transition(g.state, 'cancel'), closedAt: this.ctx.nowIso(), dueAt: null, endedBy: actorLabel(actor) };
+      const next: Grant = { ...g, state: transition(g.state, 'cancel'), closedAt: this.ctx.nowIso(), endedAt: this.ctx.nowIso(), dueAt: null, endedBy: actorLabel(actor) };
       return { grant: next, audit: [{ action: 'grant.cancelled' }] };
     });
   }
@@ -300,31 +306,160 @@ export class GrantService {
     if (!own && !hasRole(actor, 'admin')) throw new NotFoundError('Grant not found');
   }
 
+  /**
+   * Extends an active grant within its maximum. A grant that needed approval is extended only once approved
+   * again (`approveExtension`), except for the self-service minutes its rule allows (in all, across
+   * extensions); a grant that needed none extends at once. Either way the grant's approvers are told (event
+   * `extended` or `extension_requested`, with `details.approvers`).
+   */
   async extend(actor: Actor, grantId: string, input: unknown): Promise<Grant> {
     assertActor(actor);
     const { minutes } = parseInput(ExtendInput, input);
     const result = await this.mutate(actor, grantId, (g) => {
       this.assertOwnerOrAdmin(actor, g);
-      if (g.state !== 'active' || !g.expiresAt || !g.activatedAt) throw new ConflictError('INVALID_TRANSITION', `A ${g.state} grant cannot be extended`);
-      const now = this.ctx.clock.now();
-      const expires = Date.parse(g.expiresAt);
-      if (now >= expires) throw new ConflictError('INVALID_TRANSITION', 'The window has already ended');
-      // The whole window counts from when provisioning began (expiresAt - durationMinutes).
-      const windowStart = expires - g.durationMinutes * 60_000;
-      const total = g.durationMinutes + minutes;
-      if (total > g.policy.maxDurationMinutes) {
-        throw new ForbiddenError('DURATION_TOO_LONG', `The window may last at most ${g.policy.maxDurationMinutes} minutes`, { field: 'minutes' });
+      const total = this.checkExtension(g, minutes);
+      if (g.pendingExtension) {
+        throw new ConflictError('CONFLICT', `An extension of ${g.pendingExtension.minutes} minutes is already waiting for approval`);
       }
-      const expiresAt = new Date(windowStart + total * 60_000).toISOString();
-      const next: Grant = { ...g, state: transition(g.state, 'extend'), durationMinutes: total, expiresAt, dueAt: expiresAt };
+      const needsApproval = g.policy.approvalsRequired > 0;
+      const selfServiceLeft = (g.policy.selfServiceExtensionMinutes ?? 0) - (g.selfExtendedMinutes ?? 0);
+      if (needsApproval && minutes > selfServiceLeft) {
+        const next: Grant = {
+          ...g,
+          state: transition(g.state, 'request_extension'),
+          pendingExtension: { minutes, requestedAt: this.ctx.nowIso(), requestedBy: actorLabel(actor), approvals: [] },
+        };
+        return {
+          grant: next,
+          audit: [{ action: 'grant.extension_requested', details: { minutes, required: g.policy.approvalsRequired, selfServiceLeft: Math.max(0, selfServiceLeft) } }],
+          events: [grantEvent(next, 'extension_requested', { minutes, approvers: g.policy.approvers, by: actorLabel(actor) })],
+        };
+      }
+      const selfExtendedMinutes = (g.selfExtendedMinutes ?? 0) + (needsApproval ? minutes : 0);
+      return this.applyExtension({ ...g, selfExtendedMinutes }, minutes, total, transition(g.state, 'extend'), {
+        selfService: needsApproval,
+        by: actorLabel(actor),
+      });
+    });
+    // An extension waiting for approval leaves the end where it was; the directory's end moves when it applies.
+    if (!result.pendingExtension) await this.extendTimeBoundRoles(result);
+    return result;
+  }
+
+  /** The window after adding `minutes` (from when provisioning began), or the reason it cannot be extended. */
+  private checkExtension(g: Grant, minutes: number): number {
+    if (g.state !== 'active' || !g.expiresAt || !g.activatedAt) throw new ConflictError('INVALID_TRANSITION', `A ${g.state} grant cannot be extended`);
+    if (this.ctx.clock.now() >= Date.parse(g.expiresAt)) throw new ConflictError('INVALID_TRANSITION', 'The window has already ended');
+    const total = g.durationMinutes + minutes;
+    if (total > g.policy.maxDurationMinutes) {
+      throw new ForbiddenError('DURATION_TOO_LONG', `The window may last at most ${g.policy.maxDurationMinutes} minutes`, { field: 'minutes' });
+    }
+    return total;
+  }
+
+  private applyExtension(g: Grant, minutes: number, total: number, state: Grant['state'], details: Record<string, string | boolean | null>): GrantChange {
+    // The whole window counts from when provisioning began (expiresAt - durationMinutes).
+    const windowStart = Date.parse(g.expiresAt!) - g.durationMinutes * 60_000;
+    const expiresAt = new Date(windowStart + total * 60_000).toISOString();
+    const next: Grant = { ...g, state, durationMinutes: total, expiresAt, dueAt: g.step === 'reissue_credential' ? g.dueAt : expiresAt, pendingExtension: null };
+    return {
+      grant: next,
+      audit: [{ action: 'grant.extended', details: { minutes, expiresAt, ...details } }],
+      events: [grantEvent(next, 'extended', { minutes, expiresAt, approvers: g.policy.approvers, ...details })],
+    };
+  }
+
+  /** One approval of a pending extension; the last one needed extends the grant. */
+  async approveExtension(actor: Actor, grantId: string, input: unknown = {}): Promise<Grant> {
+    const person = requirePerson(actor);
+    const { comment } = parseInput(DecisionInput, input);
+    assertApproverRole(person);
+    let extended = false;
+    const result = await this.mutate(actor, grantId, async (g) => {
+      await this.assertApproverOnRoster(person);
+      const pending = this.assertCanDecideExtension(person, g);
+      if (pending.approvals.some((a) => a.approverId === person.technicianId)) {
+        throw new ConflictError('CONFLICT', 'You have already approved this extension');
+      }
+      const total = this.checkExtension(g, pending.minutes);
+      const approvals = [...pending.approvals, { approverId: person.technicianId, at: this.ctx.nowIso(), ...(comment ? { comment } : {}) }];
+      extended = approvals.length >= g.policy.approvalsRequired;
+      if (!extended) {
+        return {
+          grant: { ...g, state: transition(g.state, 'approve_extension'), pendingExtension: { ...pending, approvals } },
+          audit: [{ action: 'grant.extension_approval_added', details: { approvals: approvals.length, required: g.policy.approvalsRequired, comment: comment ?? null } }],
+        };
+      }
+      return this.applyExtension(g, pending.minutes, total, transition(g.state, 'approve_extension'), {
+        approvedBy: approvals.map((a) => a.approverId).join(','),
+        requestedBy: pending.requestedBy,
+      });
+    });
+    if (extended) await this.extendTimeBoundRoles(result);
+    return result;
+  }
+
+  /** Refuses a pending extension; the grant keeps its current end. */
+  async denyExtension(actor: Actor, grantId: string, input: unknown = {}): Promise<Grant> {
+    const person = requirePerson(actor);
+    const { comment } = parseInput(DecisionInput, input);
+    assertApproverRole(person);
+    return this.mutate(actor, grantId, async (g) => {
+      await this.assertApproverOnRoster(person);
+      const pending = this.assertCanDecideExtension(person, g);
+      const next: Grant = { ...g, state: transition(g.state, 'deny_extension'), pendingExtension: null };
       return {
         grant: next,
-        audit: [{ action: 'grant.extended', details: { minutes, expiresAt } }],
-        events: [grantEvent(next, 'extended', { minutes })],
+        audit: [{ action: 'grant.extension_denied', details: { minutes: pending.minutes, comment: comment ?? null } }],
+        events: [grantEvent(next, 'extension_denied', { minutes: pending.minutes, by: person.technicianId })],
       };
     });
-    await this.extendTimeBoundRoles(result);
-    return result;
+  }
+
+  private assertCanDecideExtension(person: Extract<Actor, { kind: 'person' }>, g: Grant): NonNullable<Grant['pendingExtension']> {
+    const pending = g.pendingExtension;
+    if (g.technicianId === person.technicianId || pending?.requestedBy === `technician:${person.technicianId}`) {
+      throw new ForbiddenError('SELF_APPROVAL', 'You cannot decide on your own extension');
+    }
+    if (!g.policy.approvers.includes(person.technicianId)) throw new ForbiddenError('NOT_AN_APPROVER', 'You are not an approver of this grant');
+    if (g.state !== 'active' || !pending) throw new ConflictError('INVALID_TRANSITION', `The grant is ${g.state} with no extension waiting for approval`);
+    return pending;
+  }
+
+  /**
+   * A new credential for an active grant whose technician lost the first: a new password is sealed now (so a
+   * retry sets the same one), and the engine's `reissue_credential` step replaces the credential in the
+   * directory and ends every session, so the old one stops working. The new one is revealed once, like the
+   * first (`revealCredential`).
+   */
+  async reissueCredential(actor: Actor, grantId: string): Promise<Grant> {
+    const person = requirePerson(actor);
+    return this.mutate(actor, grantId, async (g) => {
+      if (g.technicianId !== person.technicianId) throw new NotFoundError('Grant not found');
+      if (g.state !== 'active' || !g.account?.objectId || !g.expiresAt) {
+        throw new ConflictError('INVALID_TRANSITION', `A ${g.state} grant has no credential to replace`);
+      }
+      if (this.ctx.clock.now() >= Date.parse(g.expiresAt)) throw new ConflictError('INVALID_TRANSITION', 'The window has already ended');
+      if (g.step === 'reissue_credential') throw new ConflictError('CONFLICT', 'A new credential is already being issued');
+      const wantsPassword = g.policy.credential !== 'tap';
+      const password = wantsPassword ? generatePassword() : null;
+      const sealed = password === null ? null : await this.ctx.secretBox.seal(password, secretContext(g, 'password'));
+      const next: Grant = {
+        ...g,
+        state: transition(g.state, 'reissue_credential'),
+        step: 'reissue_credential',
+        attempts: 0,
+        lastError: null,
+        dueAt: this.ctx.nowIso(),
+      };
+      return {
+        grant: next,
+        // The new password is on record before any call, so a retry sets the same one. An old pass not yet
+        // revealed stays until the new one replaces it; nothing is revealed while the step runs.
+        ...(sealed ? { putSecrets: { password: sealed } } : {}),
+        audit: [{ action: 'grant.credential_reissue_requested', details: { password: wantsPassword, temporaryAccessPass: g.policy.credential !== 'password' } }],
+      };
+    });
   }
 
   /** Time-bound assignments end by themselves in the directory: move their end too. */
@@ -362,14 +497,14 @@ export class GrantService {
         throw new NotFoundError('Grant not found');
       }
       if (g.state === 'pending_approval' || g.state === 'requested') {
-        const next: Grant = { ...g, state: transition(g.state, 'cancel'), closedAt: this.ctx.nowIso(), dueAt: null, endedBy: actorLabel(actor) };
+        const next: Grant = { ...g, state: transition(g.state, 'cancel'), closedAt: this.ctx.nowIso(), endedAt: this.ctx.nowIso(), dueAt: null, endedBy: actorLabel(actor) };
         return { grant: next, audit: [{ action: 'grant.cancelled', details: { reason: text ?? null } }] };
       }
       const next: Grant = {
         ...g,
         state: transition(g.state, 'revoke'),
         ...(g.state === 'approved'
-          ? { closedAt: this.ctx.nowIso(), dueAt: null }
+          ? { closedAt: this.ctx.nowIso(), endedAt: this.ctx.nowIso(), dueAt: null }
           : { step: 'remove_roles' as const, dueAt: this.ctx.nowIso(), attempts: 0, lastError: null }),
         endReason: reason,
         endedBy: actorLabel(actor),
@@ -417,6 +552,7 @@ export class GrantService {
     const g = await this.ctx.store.getGrant(actor.providerId, id);
     if (!g || g.technicianId !== person.technicianId) throw new NotFoundError('Grant not found');
     if (g.state !== 'active' || !g.account || !g.expiresAt) throw new ConflictError('CREDENTIAL_UNAVAILABLE', `A ${g.state} grant has no credential to reveal`);
+    if (g.step === 'reissue_credential') throw new ConflictError('CREDENTIAL_UNAVAILABLE', 'A new credential is being issued; reveal it once it is ready');
     if (g.credentialRevealedAt) throw new ConflictError('CREDENTIAL_UNAVAILABLE', 'The credential was already revealed; it is shown only once');
     const wantsPassword = g.policy.credential !== 'tap';
     const wantsTap = g.policy.credential !== 'password';
@@ -481,9 +617,14 @@ export class GrantService {
       if (actor.kind !== 'person') throw new ForbiddenError('FORBIDDEN', 'Only a person approves');
       // Without the approver role nothing is approvable by the caller, listed or not (see assertApproverRole).
       if (!actor.appRoles.includes('approver')) return { items: [], nextCursor: null };
-      const page = await this.ctx.store.listGrants(actor.providerId, { ...base, states: ['pending_approval'] });
+      // Requests waiting for approval, and active grants whose extension waits for it.
+      const page = await this.ctx.store.listGrants(actor.providerId, { ...base, states: ['pending_approval', 'active'] });
+      const waiting = (g: Grant) =>
+        g.state === 'pending_approval'
+          ? !g.approvals.some((a) => a.approverId === actor.technicianId)
+          : g.pendingExtension !== null && g.pendingExtension !== undefined && !g.pendingExtension.approvals.some((a) => a.approverId === actor.technicianId);
       return {
-        items: page.items.filter((g) => g.policy.approvers.includes(actor.technicianId) && g.technicianId !== actor.technicianId && !g.approvals.some((a) => a.approverId === actor.technicianId)),
+        items: page.items.filter((g) => g.policy.approvers.includes(actor.technicianId) && g.technicianId !== actor.technicianId && waiting(g)),
         nextCursor: page.nextCursor,
       };
     }

@@ -104,7 +104,14 @@ export interface JitAdminService {
   approve(actor: Actor, grantId: string, input?: DecisionInput): Promise<Grant>;
   deny(actor: Actor, grantId: string, input?: DecisionInput): Promise<Grant>;
   cancel(actor: Actor, grantId: string): Promise<Grant>;
+  /** Extends at once, or records an extension waiting for approval (grants that needed approval; see the rule's self-service minutes). */
   extend(actor: Actor, grantId: string, input: ExtendInput): Promise<Grant>;
+  /** One approval of a pending extension (listed approvers, never the technician); the last one needed extends. */
+  approveExtension(actor: Actor, grantId: string, input?: DecisionInput): Promise<Grant>;
+  /** Refuses a pending extension; the grant keeps its end. */
+  denyExtension(actor: Actor, grantId: string, input?: DecisionInput): Promise<Grant>;
+  /** Replaces the credential of the caller's active grant; the old one stops working; reveal the new one once. */
+  reissueCredential(actor: Actor, grantId: string): Promise<Grant>;
   revoke(actor: Actor, grantId: string, input?: RevokeInput): Promise<Grant>;
   revokeAllForCustomer(actor: Actor, customerId: string, input?: RevokeInput): Promise<{ revoked: string[] }>;
   revealCredential(actor: Actor, grantId: string): Promise<RevealedCredential>;

@@ -23,7 +23,7 @@ const person = (technicianId: string, appRoles: ('technician' | 'approver' | 'ad
   appRoles,
 });
 const PEOPLE = ['t1', 't2', 'a1', 'a2'];
-const ROLE_SETS = [[ROLES.helpdesk], [ROLES.userAdmin], [ROLES.helpdesk, ROLES.userAdmin], [ROLES.globalAdmin], [ROLES.exchangeAdmin]];
+const ROLE_SETS = [[ROLES.helpdesk], [ROLES.userAdmin], [ROLES.helpdesk, ROLES.userAdmin], [ROLES.globalAdmin], [ROLES.exchangeAdmin], [ROLES.globalAdmin, ROLES.helpdesk]];
 
 type Command =
   | { kind: 'request'; who: number; roles: number; minutes: number; customer: number; startIn: number }
@@ -32,6 +32,8 @@ type Command =
   | { kind: 'extend'; grant: number; who: number; minutes: number }
   | { kind: 'revoke'; grant: number; who: number }
   | { kind: 'reveal'; grant: number; who: number }
+  | { kind: 'approveExtension'; grant: number; who: number }
+  | { kind: 'reissue'; grant: number; who: number }
   | { kind: 'tick'; ms: number }
   | { kind: 'pass' }
   | { kind: 'fault'; method: number; error: FaultKind; after: boolean; times: number }
@@ -46,6 +48,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('extend' as const), grant: fc.nat(20), who: fc.nat(3), minutes: fc.integer({ min: 1, max: 200 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('revoke' as const), grant: fc.nat(20), who: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reveal' as const), grant: fc.nat(20), who: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('approveExtension' as const), grant: fc.nat(20), who: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reissue' as const), grant: fc.nat(20), who: fc.nat(3) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1000, max: 90 * MIN }) }) },
   { weight: 4, arbitrary: fc.constant({ kind: 'pass' as const }) },
   {
@@ -100,7 +104,7 @@ async function setup() {
   }
   await jit.createRule(setupActor, { id: 'r-free', name: 'free', subjects: { groups: ['techs'] }, customers: 'all', roles: [ROLES.helpdesk, ROLES.userAdmin], defaultDurationMinutes: 30, maxDurationMinutes: 180, credential: 'password' });
   await jit.createRule(setupActor, { id: 'r-tap', name: 'tap', subjects: { technicianIds: ['a1', 'a2'] }, customers: ['c0', 'c1'], roles: [ROLES.helpdesk], defaultDurationMinutes: 30, maxDurationMinutes: 60, credential: 'both', accountModel: 'perTechnician' });
-  await jit.createRule(setupActor, { id: 'r-ga', name: 'ga', subjects: { groups: ['techs'] }, customers: ['c0', 'c1'], roles: [ROLES.globalAdmin], defaultDurationMinutes: 20, maxDurationMinutes: 60, approval: { required: 1, approvers: ['a1', 'a2'], requestWindowMinutes: 120 }, credential: 'both', expirationAction: 'disable' });
+  await jit.createRule(setupActor, { id: 'r-ga', name: 'ga', subjects: { groups: ['techs'] }, customers: ['c0', 'c1'], roles: [ROLES.globalAdmin], defaultDurationMinutes: 20, maxDurationMinutes: 60, approval: { required: 1, approvers: ['a1', 'a2'], requestWindowMinutes: 120 }, selfServiceExtensionMinutes: 10, credential: 'both', expirationAction: 'disable' });
   return { clock, store, directory, tenants, jit, build, logs, events };
 }
 
@@ -157,6 +161,12 @@ describe('invariants under random requests, decisions, faults and crashes', () =
               if (cred?.temporaryAccessPass) revealed.push(cred.temporaryAccessPass);
               break;
             }
+            case 'approveExtension':
+              if (ids.length) await attempt(jit.approveExtension(person(PEOPLE[c.who]!), pick(c.grant)!));
+              break;
+            case 'reissue':
+              if (ids.length) await attempt(jit.reissueCredential(person(PEOPLE[c.who]!), pick(c.grant)!));
+              break;
             case 'tick':
               await w.clock.advance(c.ms);
               break;
@@ -196,17 +206,27 @@ describe('invariants under random requests, decisions, faults and crashes', () =
             expect(user.deleted, `${g.id} account left behind`).toBe(true);
           }
           if (user) expect(user.enabled).toBe(false);
-          // Invariant 3: only what a rule allowed, approved by listed approvers other than the requester.
+          // Invariant 3: only what the rules it relied on allowed (each role by one of them, the window within
+          // the shortest maximum), approved by approvers listed on each of them that needs approval, never the
+          // requester; extended past the self-service minutes only with approval.
           if (g.activatedAt) {
-            const rule = (await w.store.getRule(PROVIDER, g.ruleId))!;
-            expect(g.roles.every((r) => rule.roles.includes(r))).toBe(true);
-            expect(g.durationMinutes).toBeLessThanOrEqual(rule.maxDurationMinutes);
+            const requested = (await w.store.listAudit(PROVIDER, { grantId: g.id, limit: 1000 })).find((e) => e.action === 'grant.requested')!;
+            const rules = await Promise.all((requested.details.ruleIds as string[]).map(async (id) => (await w.store.getRule(PROVIDER, id))!));
+            expect(g.roles.every((r) => rules.some((rule) => rule.roles.includes(r)))).toBe(true);
+            for (const rule of rules) expect(g.durationMinutes).toBeLessThanOrEqual(rule.maxDurationMinutes);
             expect(g.approvals.length).toBeGreaterThanOrEqual(g.policy.approvalsRequired);
             for (const a of g.approvals) {
               expect(a.approverId).not.toBe(g.technicianId);
-              expect(rule.approval.approvers).toContain(a.approverId);
+              for (const rule of rules.filter((r) => r.approval.required > 0)) expect(rule.approval.approvers).toContain(a.approverId);
             }
+            const extensions = (await w.store.listAudit(PROVIDER, { grantId: g.id, limit: 1000 })).filter((e) => e.action === 'grant.extended');
+            for (const e of extensions) {
+              if (g.policy.approvalsRequired > 0 && !e.details.selfService) expect(e.details.approvedBy, `${g.id} extended without approval`).toBeTruthy();
+            }
+            expect(g.selfExtendedMinutes).toBeLessThanOrEqual(g.policy.selfServiceExtensionMinutes);
           }
+          expect(g.endedAt, `${g.id} ended without endedAt`).not.toBeNull();
+          if (g.endReason === 'failed') expect(g.failure, `${g.id} failed without its failure`).not.toBeNull();
         }
         const report = await jit.reconcile();
         expect(report.orphansRemoved).toEqual([]);

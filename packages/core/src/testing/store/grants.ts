@@ -45,6 +45,24 @@ export function grantTests(ctx: SuiteContext): void {
       expect(await store.getGrant(PROVIDER_A, 'no-such-grant')).toBeNull();
     });
 
+    it('keeps how a grant ended and what waits on it: endedAt, failure, pending extension, self-service minutes', async () => {
+      const g = await insert(
+        makeGrant({
+          state: 'active',
+          pendingExtension: { minutes: 20, requestedAt: at(30), requestedBy: 'technician:tech-1', approvals: [{ approverId: 'tech-9', at: at(31) }] },
+          selfExtendedMinutes: 10,
+          policy: { ...makeGrant().policy, selfServiceExtensionMinutes: 15 },
+        }),
+      );
+      expect(await store.getGrant(PROVIDER_A, g.id)).toEqual(g);
+      const ended = await update(
+        { ...closedFrom(g), pendingExtension: null, endReason: 'failed', endedAt: at(80), failure: { code: 'PERMISSION_MISSING', message: 'no', step: 'grant_access' } },
+        g.version,
+      );
+      expect(await store.getGrant(PROVIDER_A, g.id)).toEqual(ended);
+      expect(ended).toMatchObject({ endedAt: at(80), failure: { code: 'PERMISSION_MISSING', step: 'grant_access' }, pendingExtension: null });
+    });
+
     it('refuses to insert a grant whose version is not 0', async () => {
       const g = makeGrant({ version: 3 });
       await rejection(insert(g));
