@@ -224,8 +224,14 @@ describe('translation', () => {
         graphError(400, 'AadPremiumLicenseRequired', 'The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.'),
       ),
       http.get(`${GRAPH}/roleManagement/directory/roleAssignments`, ({ request }) => {
-        expect(new URL(request.url).searchParams.get('$filter')).toBe(`principalId eq '${USER}' and roleDefinitionId eq '${role}'`);
-        return HttpResponse.json({ value: [{ id: 'direct-1', principalId: USER, roleDefinitionId: role, directoryScopeId: '/' }] });
+        // One documented clause; the role is picked in code (another role of the account is left alone).
+        expect(new URL(request.url).searchParams.get('$filter')).toBe(`principalId eq '${USER}'`);
+        return HttpResponse.json({
+          value: [
+            { id: 'direct-1', principalId: USER, roleDefinitionId: role, directoryScopeId: '/' },
+            { id: 'other-1', principalId: USER, roleDefinitionId: '729827e3-9c14-49f7-bb1b-9608f156bbb8', directoryScopeId: '/' },
+          ],
+        });
       }),
       http.delete(`${GRAPH}/roleManagement/directory/roleAssignments/direct-1`, () => new HttpResponse(null, { status: 204 })),
     );
