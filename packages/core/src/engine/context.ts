@@ -35,6 +35,11 @@ export interface JitAdminOptions {
   portalUrl: (userPrincipalName: string, tenantId: string) => string;
   /** Source of randomness for jitter (tests make it fixed). */
   random: () => number;
+  /**
+   * How old a connection's preflight (its `lastCheckAt`) may be before a request for that customer runs it
+   * again, so the credential and roles are planned on what the tenant allows now (default 24 hours).
+   */
+  capabilitiesMaxAgeMs: number;
 }
 
 export const DEFAULT_OPTIONS: Omit<JitAdminOptions, 'workerId'> = {
@@ -53,6 +58,7 @@ export const DEFAULT_OPTIONS: Omit<JitAdminOptions, 'workerId'> = {
   portalUrl: (upn, tenantId) =>
     `https://myapps.microsoft.com/?tenantId=${encodeURIComponent(tenantId)}&login_hint=${encodeURIComponent(upn)}`,
   random: Math.random,
+  capabilitiesMaxAgeMs: 24 * 60 * 60_000,
 };
 
 /** Everything the service, the engine, the scheduler and the reconciler share. */
