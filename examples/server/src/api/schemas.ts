@@ -2,7 +2,7 @@
  * Schemas the API speaks that core does not define as zod (response envelopes, entitlement, revealed
  * credential, chain verification), plus path parameter schemas. Request bodies reuse core's input schemas.
  */
-import { AuditEvent, Customer, EntitlementRule, Grant, Id, Technician } from '@jitadmin/core';
+import { AuditEvent, ConnectionStatus, Customer, EntitlementRule, Grant, Id, ProbeResult, RuleWarning, Technician } from '@jitadmin/core';
 import { z } from 'zod';
 
 export const ErrorBody = z.object({
@@ -39,6 +39,28 @@ export const ChainVerification = z.object({
   events: z.number().int(),
   brokenAt: z.number().int().nullable(),
   reason: z.string().nullable(),
+});
+
+/** A written rule with what it cannot do in the connected tenants it covers (flagged, not refused). */
+export const RuleResult = z.intersection(
+  EntitlementRule,
+  z.object({ warnings: z.array(RuleWarning).describe('What the rule cannot do in the tenants it covers (TAP_POLICY_OFF, LICENSE_MISSING)') }),
+);
+
+export const ConnectionHealth = z.object({
+  customerId: z.string(),
+  status: ConnectionStatus.nullable(),
+  tenantId: z.string().nullable(),
+  lastCheckAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  stale: z.boolean().describe('Older than capabilitiesMaxAgeMs: the next request for the customer checks it again first'),
+  probes: z.array(
+    ProbeResult.extend({
+      name: z.enum(['token', 'permissions', 'defaultDomain', 'p2', 'tapPolicy']),
+      ageMs: z.number().int().describe('Milliseconds since the probe was asked'),
+    }),
+  ),
+  ruleWarnings: z.array(RuleWarning),
 });
 
 export const GrantPage = z.object({ items: z.array(Grant), nextCursor: z.string().nullable() });
