@@ -253,6 +253,23 @@ describe('translation', () => {
     expect(f(400, 'Request_BadRequest', 'x').message).toMatch(/^entra: op in tenant /);
   });
 
+  it('a 400 on a read (a query form Graph does not take) is TRANSIENT, reported as read_refused, never DIRECTORY_REJECTED', async () => {
+    const { adapter, sent } = makeAdapter();
+    server.use(
+      http.get(`${GRAPH}/roleManagement/directory/roleAssignments`, () =>
+        graphError(400, 'Request_UnsupportedQuery', 'Unsupported or invalid query filter clause specified.'),
+      ),
+      http.get(`${GRAPH}/roleManagement/directory/roleAssignmentSchedules`, () => HttpResponse.json({ value: [] })),
+    );
+    const e = await caught(adapter.listRoleAssignments(tenantRef, USER));
+    expect(e.code).toBe('TRANSIENT');
+    expect(e.retryable).toBe(true);
+    expect(e.details).toMatchObject({ reason: 'read_refused', status: 400, graphCode: 'Request_UnsupportedQuery' });
+    expect(e.message).toContain('Graph refused a read');
+    // Not resent by the adapter itself: the step's retry (core's backoff, within maxAttempts) is the budget.
+    expect(sent.filter((r) => r.method === 'GET' && r.path === '/roleManagement/directory/roleAssignments')).toHaveLength(1);
+  });
+
   it('other 400s are DIRECTORY_REJECTED with Graph message, scrubbed of the password it was sent', async () => {
     const { adapter } = makeAdapter();
     const password = 'Weak-But-Secret-Pw1';
