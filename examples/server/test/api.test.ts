@@ -417,3 +417,39 @@ describe('plumbing', () => {
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
+
+describe('connection health and rules that cannot work in a tenant', () => {
+  it('shows each probe answer and age, and flags a rule requiring time-bound roles where there is no P2', async () => {
+    const created = await h.call('POST', '/api/v1/rules', {
+      as: 'dave',
+      body: {
+        name: 'time-bound only',
+        subjects: { technicianIds: ['dave'] },
+        customers: ['northwind'],
+        roles: [ROLES.helpdeskAdmin],
+        defaultDurationMinutes: 30,
+        maxDurationMinutes: 60,
+        requireTimeBound: true,
+      },
+    });
+    expect(created.status).toBe(201);
+    const rule = created.body as EntitlementRule & { warnings: Array<{ code: string; customerId: string; message: string }> };
+    expect(rule.requireTimeBound).toBe(true);
+    expect(rule.warnings).toEqual([expect.objectContaining({ code: 'LICENSE_MISSING', customerId: 'northwind', message: expect.stringContaining('P2') })]);
+    try {
+      const health = await h.call('GET', '/api/v1/customers/northwind/health', { as: 'dave' });
+      expect(health.status).toBe(200);
+      const body = health.body as { status: string; stale: boolean; probes: Array<{ name: string; answer: string; reason: string; ageMs: number }>; ruleWarnings: Array<{ ruleId: string; code: string }> };
+      expect(body).toMatchObject({ status: 'connected', stale: false });
+      expect(Object.fromEntries(body.probes.map((p) => [p.name, p.answer]))).toEqual({ token: 'yes', permissions: 'yes', defaultDomain: 'yes', p2: 'no', tapPolicy: 'yes' });
+      for (const p of body.probes) expect(p.ageMs).toBeGreaterThanOrEqual(0);
+      expect(body.ruleWarnings).toEqual([expect.objectContaining({ ruleId: rule.id, code: 'LICENSE_MISSING' })]);
+      const refused = await h.call('POST', '/api/v1/grants', { as: 'dave', body: { customerId: 'northwind', roles: [ROLES.helpdeskAdmin], durationMinutes: 30, justification: 'x', ticket: 'T-1' } });
+      expect(refused.status).toBe(403);
+      expect(err(refused.body).code).toBe('LICENSE_MISSING');
+    } finally {
+      await h.call('DELETE', `/api/v1/rules/${rule.id}`, { as: 'dave' });
+    }
+    expect((await h.call('GET', '/api/v1/customers/northwind/health', { as: 'dave' }).then((r) => r.body as { ruleWarnings: unknown[] })).ruleWarnings).toEqual([]);
+  });
+});

@@ -32,6 +32,9 @@ describe('admin pages', () => {
     expect(customers.text).toContain('fabrikam.onmicrosoft.com');
     expect(customers.text).toMatch(/state-connected/);
     expect(customers.text).toContain('Connect Entra ID');
+    // Each preflight probe with its answer and age (Northwind has no P2).
+    expect(customers.text).toMatch(/data-probe="p2" class="probe-no"><small>Entra ID P2: <strong>no<\/strong>/);
+    expect(customers.text).toMatch(/data-probe="token" class="probe-yes">.*ago/);
     const audit = await dave.get('/admin/audit');
     expect(audit.text).toContain('data-chain="ok"');
     expect((await alice.get('/admin/customers')).res.status).toBe(403);

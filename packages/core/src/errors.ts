@@ -229,6 +229,10 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'TICKET_REQUIRED':
     case 'CUSTOMER_NOT_CONNECTED':
       return 403;
+    // Refused at request time: the tenant does not allow what the rule needs (the message says what to change).
+    case 'TAP_POLICY_OFF':
+    case 'LICENSE_MISSING':
+      return 403;
     case 'NOT_FOUND':
       return 404;
     case 'CONFLICT':
@@ -246,8 +250,6 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'DIRECTORY_NOT_FOUND':
     case 'DIRECTORY_CONFLICT':
     case 'PERMISSION_MISSING':
-    case 'LICENSE_MISSING':
-    case 'TAP_POLICY_OFF':
     case 'CONNECTION_BROKEN':
     case 'DIRECTORY_REJECTED':
     case 'ADAPTER_FAILED':

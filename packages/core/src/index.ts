@@ -31,5 +31,6 @@ export { TRANSITIONS, transition, canTransition, type GrantEvent } from './engin
 export { ephemeralUpn, technicianUpn, generatePassword, ACCOUNT_PREFIX } from './engine/naming.js';
 export { retryDelayMs } from './engine/backoff.js';
 export { evaluateRequest, entitlementsFor, type PolicyDecision, type PolicyRequest, type PolicyRefusal } from './policy/entitlement.js';
+export { planCredential, ruleWarnings, tapAnswer, p2Answer, RuleWarning, type CredentialPlan } from './policy/tenant-fit.js';
 export { Scheduler, type SchedulerStats } from './scheduler/scheduler.js';
 export { verifyProviderChain } from './service/setup.js';

@@ -97,7 +97,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
       now: o.now,
     });
     this.http = new GraphHttp({ ...o, tokens });
-    this.probe = new TenantProbe(this.http, tokens, this.caps, o.logger);
+    this.probe = new TenantProbe(this.http, tokens, this.caps, o.logger, o.now);
     this.roles = new RoleAssignments(this.http, this.caps, o.logger, o.now);
   }
 

@@ -63,6 +63,8 @@ export interface FailureContext {
   permission: string;
   /** Whether the token for the tenant carries that permission (then a 403 means a privileged target). */
   permissionHeld?: boolean;
+  /** A GET: a 400 refuses the query, not the grant (see `translateGraphFailure`). */
+  read?: boolean;
 }
 
 const MAX_GRAPH_MESSAGE = 300;
@@ -118,6 +120,11 @@ export function translateGraphFailure(f: GraphFailure, ctx: FailureContext): Dir
     return make('TAP_POLICY_OFF', 'the Temporary Access Pass method policy is off (or excludes this account) in the tenant');
   }
   if (f.status === 404) return make('DIRECTORY_NOT_FOUND', `not found: ${f.graphMessage}`);
+  if (f.status === 400 && ctx.read) {
+    // A read Graph would not run (a query form this collection or tenant does not take) says nothing about the
+    // grant and changed nothing: retryable, so it costs an attempt of the step and is reported, never ends it alone.
+    return make('TRANSIENT', `Graph refused a read (a query form it does not take): ${f.graphMessage}`, { reason: 'read_refused' });
+  }
   if (f.conflict) return make('DIRECTORY_CONFLICT', `conflict: ${f.graphMessage}`);
   return make('DIRECTORY_REJECTED', `rejected: ${f.graphMessage}`);
 }

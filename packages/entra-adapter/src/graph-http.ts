@@ -92,7 +92,7 @@ export class GraphHttp {
 
   async request<T>(req: GraphRequest): Promise<GraphResponse<T>> {
     const url = this.resolve(req.path);
-    const ctx: FailureContext = { tenantId: req.tenantId, operation: req.operation, permission: req.permission };
+    const ctx: FailureContext = { tenantId: req.tenantId, operation: req.operation, permission: req.permission, read: req.method === 'GET' };
     const started = this.o.now();
     let slept = 0;
     const elapsed = () => Math.max(this.o.now() - started, slept);

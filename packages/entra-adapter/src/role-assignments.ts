@@ -196,13 +196,20 @@ export class RoleAssignments {
     }
   }
 
-  private directOf(tenant: TenantRef, objectId: string, roleId: string, operation: string): Promise<UnifiedRoleAssignment[]> {
-    return this.http.getAll<UnifiedRoleAssignment>({
+  /**
+   * The account's direct assignments of one role. Role management documents `eq`/`in` on one property, not a
+   * combination (a tenant may refuse `principalId eq … and roleDefinitionId eq …` with 400): ask for the
+   * principal's assignments and pick the role here.
+   */
+  private async directOf(tenant: TenantRef, objectId: string, roleId: string, operation: string): Promise<UnifiedRoleAssignment[]> {
+    const all = await this.http.getAll<UnifiedRoleAssignment>({
       tenantId: tenant.tenantId,
-      path: `${ASSIGNMENTS}?$filter=principalId eq ${quote(objectId)} and roleDefinitionId eq ${quote(roleId)}`,
+      path: `${ASSIGNMENTS}?$filter=principalId eq ${quote(objectId)}`,
       operation,
       permission: PERMISSION_FOR.roles,
     });
+    const wanted = roleId.toLowerCase();
+    return all.filter((a) => a.roleDefinitionId?.toLowerCase() === wanted);
   }
 
   private async schedulesOf(tenant: TenantRef, objectId: string, operation: string): Promise<UnifiedRoleAssignmentSchedule[]> {

@@ -2,7 +2,7 @@
 import { ConnectInput, Customer, CustomerInput, RevokeInput } from '@jitadmin/core';
 import type { ApiDeps } from './deps.js';
 import { route, type AnyRoute } from './route.js';
-import { ConsentLink, CustomerList, CustomerParams, RevokeAllResult } from './schemas.js';
+import { ConnectionHealth, ConsentLink, CustomerList, CustomerParams, RevokeAllResult } from './schemas.js';
 
 export function customerRoutes(deps: ApiDeps): AnyRoute[] {
   const tag = 'customers';
@@ -38,6 +38,12 @@ export function customerRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post', path: '/customers/:customerId/check', operationId: 'checkConnection', tag,
       summary: 'Run the connection preflight again', params: CustomerParams, response: Customer, responseName: 'Customer',
       handler: ({ actor, params }) => deps.jit.checkConnection(actor, params.customerId),
+    }),
+    route({
+      method: 'get', path: '/customers/:customerId/health', operationId: 'getConnectionHealth', tag,
+      summary: "The connection's health: each preflight probe's answer (yes, no, unknown), reason and age, and the rules that cannot work in the tenant",
+      params: CustomerParams, response: ConnectionHealth, responseName: 'ConnectionHealth',
+      handler: ({ actor, params }) => deps.jit.connectionHealth(actor, params.customerId),
     }),
     route({
       method: 'post', path: '/customers/:customerId/disconnect', operationId: 'disconnectCustomer', tag,

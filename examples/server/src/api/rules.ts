@@ -2,7 +2,7 @@
 import { EntitlementRule, NotFoundError, RuleInput } from '@jitadmin/core';
 import type { ApiDeps } from './deps.js';
 import { route, type AnyRoute } from './route.js';
-import { RuleList, RuleParams } from './schemas.js';
+import { RuleList, RuleParams, RuleResult } from './schemas.js';
 
 export function ruleRoutes(deps: ApiDeps): AnyRoute[] {
   const tag = 'rules';
@@ -14,7 +14,7 @@ export function ruleRoutes(deps: ApiDeps): AnyRoute[] {
     }),
     route({
       method: 'post', path: '/rules', operationId: 'createRule', tag, summary: 'Create a rule',
-      body: RuleInput, bodyName: 'RuleInput', response: EntitlementRule, responseName: 'EntitlementRule', status: 201,
+      body: RuleInput, bodyName: 'RuleInput', response: RuleResult, responseName: 'RuleResult', status: 201,
       handler: ({ actor, body }) => deps.jit.createRule(actor, body),
     }),
     route({
@@ -28,7 +28,7 @@ export function ruleRoutes(deps: ApiDeps): AnyRoute[] {
     }),
     route({
       method: 'put', path: '/rules/:ruleId', operationId: 'updateRule', tag, summary: 'Replace a rule',
-      params: RuleParams, body: RuleInput, bodyName: 'RuleInput', response: EntitlementRule, responseName: 'EntitlementRule',
+      params: RuleParams, body: RuleInput, bodyName: 'RuleInput', response: RuleResult, responseName: 'RuleResult',
       handler: ({ actor, params, body }) => deps.jit.updateRule(actor, params.ruleId, body),
     }),
     route({

@@ -2,7 +2,7 @@
  * Schemas the API speaks that core does not define as zod (response envelopes, entitlement, revealed
  * credential, chain verification), plus path parameter schemas. Request bodies reuse core's input schemas.
  */
-import { AuditEvent, Customer, EntitlementRule, Grant, GrantEnd, Id, Technician, describeEnd } from '@jitadmin/core';
+import { AuditEvent, ConnectionStatus, Customer, EntitlementRule, Grant, GrantEnd, Id, ProbeResult, RuleWarning, Technician, describeEnd } from '@jitadmin/core';
 import { z } from 'zod';
 
 export const ErrorBody = z.object({
@@ -47,6 +47,29 @@ export const GrantView = Grant.extend({
 });
 export type GrantView = z.infer<typeof GrantView>;
 export const grantView = (g: Grant): GrantView => ({ ...g, end: describeEnd(g) });
+
+
+/** A written rule with what it cannot do in the connected tenants it covers (flagged, not refused). */
+export const RuleResult = z.intersection(
+  EntitlementRule,
+  z.object({ warnings: z.array(RuleWarning).describe('What the rule cannot do in the tenants it covers (TAP_POLICY_OFF, LICENSE_MISSING)') }),
+);
+
+export const ConnectionHealth = z.object({
+  customerId: z.string(),
+  status: ConnectionStatus.nullable(),
+  tenantId: z.string().nullable(),
+  lastCheckAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  stale: z.boolean().describe('Older than capabilitiesMaxAgeMs: the next request for the customer checks it again first'),
+  probes: z.array(
+    ProbeResult.extend({
+      name: z.enum(['token', 'permissions', 'defaultDomain', 'p2', 'tapPolicy']),
+      ageMs: z.number().int().describe('Milliseconds since the probe was asked'),
+    }),
+  ),
+  ruleWarnings: z.array(RuleWarning),
+});
 
 export const GrantPage = z.object({ items: z.array(GrantView), nextCursor: z.string().nullable() });
 export const CustomerList = z.object({ items: z.array(Customer) });

@@ -43,6 +43,7 @@ export const API_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /customers/:customerId/connect': { who: ADMIN },
   'POST /customers/:customerId/consent-link': { who: ADMIN },
   'POST /customers/:customerId/check': { who: ADMIN },
+  'GET /customers/:customerId/health': { who: ADMIN },
   'POST /customers/:customerId/disconnect': { who: ADMIN },
   'POST /customers/:customerId/revoke-all': { who: ADMIN },
   'GET /technicians': { who: ADMIN },

@@ -2,7 +2,7 @@
  * Admin pages: customers with connection health (connect by admin consent, check, disconnect, break glass),
  * the technician roster, entitlement rules, and the audit trail with the chain's status.
  */
-import type { Customer, RuleInput } from '@jitadmin/core';
+import type { ConnectionHealth, Customer, ProbeHealth, RuleInput } from '@jitadmin/core';
 import { ForbiddenError, NotFoundError } from '@jitadmin/core';
 import { Router } from 'express';
 import { INVITE_PREFIX } from '../auth/roster.js';
@@ -17,15 +17,40 @@ function requireAdmin(auth: { technician: { appRoles: readonly string[] } }) {
   if (!auth.technician.appRoles.includes('admin')) throw new ForbiddenError('FORBIDDEN', 'this page is for admins');
 }
 
-function health(c: Customer): Html {
+const PROBE_LABELS: Record<ProbeHealth['name'], string> = {
+  token: 'Token',
+  permissions: 'Permissions',
+  defaultDomain: 'Default domain',
+  p2: 'Entra ID P2',
+  tapPolicy: 'TAP policy',
+};
+
+/** "42 s", "5 min", "3 h", "2 d": how long ago a probe was asked. */
+function age(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  if (ms < 86_400_000) return `${Math.round(ms / 3_600_000)} h`;
+  return `${Math.round(ms / 86_400_000)} d`;
+}
+
+function health(c: Customer, h: ConnectionHealth | null = null): Html {
   const conn = c.connection;
   if (!conn) return html`<span class="state state-none">not connected</span>`;
   const caps = conn.capabilities;
+  const probes = h?.probes ?? [];
   return html`<span class="state state-${conn.status}">${conn.status}</span>
     <div><small>Tenant <code>${conn.tenantId}</code>${conn.defaultDomain ? html` · ${conn.defaultDomain}` : ''}</small></div>
-    <div><small>Last check ${when(conn.lastCheckAt)}${caps ? html` · P2 ${caps.p2 ? 'yes' : 'no'} · TAP ${caps.tapPolicy ? 'on' : 'off'}` : ''}</small></div>
+    <div><small>Last check ${when(conn.lastCheckAt)}${h?.stale ? ' (stale: checked again at the next request)' : ''}${
+      caps && probes.length === 0 ? html` · P2 ${caps.p2 ? 'yes' : 'no'} · TAP ${caps.tapPolicy ? 'on' : 'off'}` : ''
+    }</small></div>
+    ${probes.length > 0
+      ? html`<ul class="probes">${probes.map(
+          (p) => html`<li data-probe="${p.name}" class="probe-${p.answer}"><small>${PROBE_LABELS[p.name]}: <strong>${p.answer}</strong> · ${p.reason} · <span title="${p.at}">${age(p.ageMs)} ago</span></small></li>`,
+        )}</ul>`
+      : ''}
     ${caps && caps.missingPermissions.length > 0 ? html`<div class="error"><small>Missing permissions: ${caps.missingPermissions.join(', ')}</small></div>` : ''}
-    ${conn.lastError ? html`<div class="error"><small>${conn.lastError}</small></div>` : ''}`;
+    ${conn.lastError ? html`<div class="error"><small>${conn.lastError}</small></div>` : ''}
+    ${(h?.ruleWarnings ?? []).map((w) => html`<div class="error" data-rule-warning="${w.code}"><small>Rule <code>${w.ruleId}</code> cannot work here: ${w.message}</small></div>`)}`;
 }
 
 export function adminPages(deps: PageDeps & { consent: ConsentFlow; onTechnicianRebound?: IdentityBindingDeps['onTechnicianRebound'] }): Router {
@@ -36,10 +61,13 @@ export function adminPages(deps: PageDeps & { consent: ConsentFlow; onTechnician
     page(async (req, res, auth) => {
       requireAdmin(auth);
       const customers = await deps.jit.listCustomers(auth.actor);
+      const healths = new Map(
+        await Promise.all(customers.filter((c) => c.connection).map(async (c) => [c.id, await deps.jit.connectionHealth(auth.actor, c.id)] as const)),
+      );
       const body = html`
 <table><thead><tr><th scope="col">Customer</th><th scope="col">Connection</th><th scope="col">Actions</th></tr></thead><tbody>
 ${customers.map(
-  (c) => html`<tr data-customer="${c.id}"><td>${c.name}<br><small><code>${c.id}</code></small></td><td>${health(c)}</td><td class="actions">
+  (c) => html`<tr data-customer="${c.id}"><td>${c.name}<br><small><code>${c.id}</code></small></td><td>${health(c, healths.get(c.id) ?? null)}</td><td class="actions">
     <form method="post" action="/admin/customers/${c.id}/connect">${csrfField(auth)}<button type="submit">${c.connection?.status === 'connected' ? 'Reconnect Entra ID' : 'Connect Entra ID'}</button></form>
     ${c.connection ? html`<form method="post" action="/admin/customers/${c.id}/check">${csrfField(auth)}<button type="submit">Check connection</button></form>
     <form method="post" action="/admin/customers/${c.id}/disconnect">${csrfField(auth)}<button type="submit">Disconnect</button></form>` : ''}
@@ -109,7 +137,7 @@ ${customers.map(
       await show(deps, req, res, {
         title: ok ? `${customer.name} is connected` : `${customer.name}: connection needs attention`,
         status: 200,
-        body: html`<p>${health(customer)}</p><p><a href="/admin/customers">Back to customers</a></p>`,
+        body: html`<div>${health(customer, await deps.jit.connectionHealth(auth.actor, customer.id))}</div><p><a href="/admin/customers">Back to customers</a></p>`,
       });
     } catch (error) {
       next(error);
@@ -230,6 +258,7 @@ ${rules.map(
     .map((t) => html`<option value="${t.id}">${t.displayName}</option>`)}</select>
   <div><input type="checkbox" id="rule-just" name="requireJustification" value="yes"><label for="rule-just">Justification required</label></div>
   <div><input type="checkbox" id="rule-ticket" name="requireTicket" value="yes"><label for="rule-ticket">Ticket required</label></div>
+  <div><input type="checkbox" id="rule-timebound" name="requireTimeBound" value="yes"><label for="rule-timebound">Only time-bound role assignments (needs Entra ID P2 in the tenant)</label></div>
   <label for="rule-cred">Credential</label>
   <select id="rule-cred" name="credential"><option value="password">Password</option><option value="tap">Temporary Access Pass</option><option value="both">Both</option></select>
   <label for="rule-model">Account model</label>
@@ -262,9 +291,12 @@ ${rules.map(
         credential: field(req, 'credential') as RuleInput['credential'],
         accountModel: field(req, 'accountModel') as RuleInput['accountModel'],
         expirationAction: field(req, 'expirationAction') as RuleInput['expirationAction'],
+        requireTimeBound: field(req, 'requireTimeBound') === 'yes',
       };
       const rule = await deps.jit.createRule(auth.actor, input);
-      return `Rule "${rule.name}" created.`;
+      // Flagged, not refused: the admin learns now what the rule cannot do, not when a request fails.
+      const warnings = rule.warnings.map((w) => ` Warning: ${w.message}`).join('');
+      return `Rule "${rule.name}" created.${warnings}`;
     }),
   );
   router.post(

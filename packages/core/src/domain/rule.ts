@@ -49,6 +49,11 @@ export const RuleTerms = z.object({
   credential: CredentialKind.default('password'),
   accountModel: AccountModel.default('ephemeral'),
   expirationAction: ExpirationAction.default('delete'),
+  /**
+   * Only time-bound role assignments (Entra ID P2), which Entra itself ends at expiry. False (the default): where
+   * the tenant has no P2, roles are assigned directly and jitadmin removes them at the end.
+   */
+  requireTimeBound: z.boolean().default(false),
 });
 
 /** Who may ask for which roles on which customers, for how long, and what it takes. */

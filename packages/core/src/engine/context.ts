@@ -40,6 +40,11 @@ export interface JitAdminOptions {
    * seeded simulation passes its own so that a seed replays the same ids.
    */
   newId: () => string;
+  /**
+   * How old a connection's preflight (its `lastCheckAt`) may be before a request for that customer runs it
+   * again, so the credential and roles are planned on what the tenant allows now (default 24 hours).
+   */
+  capabilitiesMaxAgeMs: number;
 }
 
 export const DEFAULT_OPTIONS: Omit<JitAdminOptions, 'workerId'> = {
@@ -59,6 +64,7 @@ export const DEFAULT_OPTIONS: Omit<JitAdminOptions, 'workerId'> = {
     `https://myapps.microsoft.com/?tenantId=${encodeURIComponent(tenantId)}&login_hint=${encodeURIComponent(upn)}`,
   random: Math.random,
   newId: () => randomUUID(),
+  capabilitiesMaxAgeMs: 24 * 60 * 60_000,
 };
 
 /** Everything the service, the engine, the scheduler and the reconciler share. */

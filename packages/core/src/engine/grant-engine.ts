@@ -10,6 +10,7 @@ import { grantEvent, writeGrant, type GrantChange } from './grant-writes.js';
 import { accountDisplayName, ephemeralUpn, generatePassword, technicianUpn } from './naming.js';
 import { reissueCredentialStep } from './reissue-credential.js';
 import { transition } from './transitions.js';
+import { planCredential } from '../policy/tenant-fit.js';
 
 const ACTOR = 'system:scheduler';
 /** Steps one claim may run back to back before handing the grant back to the queue. */
@@ -123,6 +124,7 @@ export class GrantEngine {
     let tenant: TenantRef;
     try {
       tenant = await this.tenantOf(g, scope);
+      this.credentialFor(g, scope, tenant);
     } catch (error) {
       const provisioning = await this.write(g, {
         grant: { ...g, state: transition(g.state, 'start'), step: 'ensure_account', expiresAt },
@@ -163,11 +165,13 @@ export class GrantEngine {
       technician.catch(() => {}); // awaited (and its failure met) in ensureAccount
       scope.technician = technician;
     }
+    const credential = this.credentialFor(g, scope, tenant);
     const password = generatePassword();
     const sealed = await this.ctx.secretBox.seal(password, secretContext(g, 'password'));
     const change: GrantChange = {
       grant: {
         ...g,
+        ...(credential !== g.policy.credential ? { policy: { ...g.policy, credential } } : {}),
         state: transition(g.state, 'start'),
         step: 'ensure_account',
         expiresAt,
@@ -176,9 +180,31 @@ export class GrantEngine {
         account: { objectId: null, userPrincipalName: upn, model: g.policy.accountModel, assignments: [], touched: true },
       },
       putSecrets: { password: sealed },
-      audit: [{ action: 'grant.provisioning_started', actor: ACTOR, details: { expiresAt, userPrincipalName: upn, step: 'ensure_account' } }],
+      audit: [
+        {
+          action: 'grant.provisioning_started',
+          actor: ACTOR,
+          details: {
+            expiresAt,
+            userPrincipalName: upn,
+            step: 'ensure_account',
+            ...(credential !== g.policy.credential ? { credential, credentialFallback: 'tap_policy_off' } : {}),
+          },
+        },
+      ],
     };
     return { change, password };
+  }
+
+  /**
+   * Capabilities before privileges: the credential this grant issues, from what the tenant's last preflight says,
+   * settled before the first privileged call. A TAP-only grant in a tenant whose TAP policy is off fails here
+   * (`TAP_POLICY_OFF`, nothing created); where the rule also allows a password, that is what it gets.
+   */
+  private credentialFor(g: Grant, scope: RunScope, tenant: TenantRef): Grant['policy']['credential'] {
+    const plan = planCredential(g.policy.credential, scope.tenants.get(tenantKey(g))?.capabilities, tenant.tenantId);
+    if (!plan.ok) throw new DirectoryError('TAP_POLICY_OFF', plan.message, { details: { tenantId: tenant.tenantId } });
+    return plan.credential;
   }
 
   private upnFor(g: Grant, tenant: TenantRef): string {
@@ -299,8 +325,13 @@ export class GrantEngine {
     const roleCalls = g.roles.map((roleId) =>
       directory.assignRole(tenant, { objectId, roleId, until: g.expiresAt, justification }),
     );
+    // The policy may have been turned off since the last preflight: a rule that also allows a password falls back
+    // to it rather than failing a grant whose roles are being given in this same round trip.
     const tapCall = wantsTap
-      ? directory.createTemporaryAccessPass(tenant, objectId, { lifetimeMinutes: Math.min(43200, lifetime), usableOnce: false })
+      ? directory.createTemporaryAccessPass(tenant, objectId, { lifetimeMinutes: Math.min(43200, lifetime), usableOnce: false }).catch((error: unknown) => {
+          if (g.policy.credential === 'both' && isJitError(error) && error.code === 'TAP_POLICY_OFF') return null;
+          throw error;
+        })
       : Promise.resolve(null);
     const [roles, tap] = await Promise.all([Promise.allSettled(roleCalls), Promise.allSettled([tapCall])]);
     const failed = [...roles, ...tap].find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -309,8 +340,10 @@ export class GrantEngine {
     const assignments = roles.map((r) => (r as PromiseFulfilledResult<Awaited<(typeof roleCalls)[number]>>).value);
     const issued = (tap[0] as PromiseFulfilledResult<{ pass: string } | null>).value;
     const putSecrets = issued ? { tap: await secretBox.seal(issued.pass, secretContext(g, 'tap')) } : undefined;
+    const credential = wantsTap && !issued ? 'password' : g.policy.credential;
     const next: Grant = {
       ...g,
+      ...(credential !== g.policy.credential ? { policy: { ...g.policy, credential } } : {}),
       state: transition(g.state, 'provisioned'),
       step: null,
       activatedAt: this.ctx.nowIso(),
@@ -333,7 +366,8 @@ export class GrantEngine {
             userPrincipalName: account.userPrincipalName,
             roles: g.roles,
             timeBound: assignments.every((a) => a.kind === 'timeBound'),
-            credential: g.policy.credential,
+            credential,
+            ...(credential !== g.policy.credential ? { credentialFallback: 'tap_policy_off' } : {}),
             expiresAt: g.expiresAt,
           },
         },

@@ -12,6 +12,8 @@ import type { RoleAssignmentRef } from '../domain/grant.js';
  *   refuses to change an account because it holds an admin role: core then removes roles first, or resumes a
  *   provisioning that got that far), `LICENSE_MISSING`, `TAP_POLICY_OFF`, `CONNECTION_BROKEN`
  *   (details.tenantId), `DIRECTORY_REJECTED`; messages start with the adapter's name and carry no secret.
+ * - A read the directory refuses as a query it does not take (Graph's 400 on a GET) is `TRANSIENT` (details.reason
+ *   `read_refused`), never `DIRECTORY_REJECTED`: a read changed nothing and must not end a grant by itself.
  * - Adapters retry throttling and replication delay themselves within a deadline; what they give up on
  *   reaches core as a retryable error, and core's scheduler tries again later.
  *
@@ -107,7 +109,13 @@ export interface DirectoryAdapter {
 
   /** Organization and default verified domain. `CONNECTION_BROKEN` when no token can be had. */
   getTenantInfo(tenantId: string): Promise<TenantInfo>;
-  /** Token, permissions, P2, TAP policy and default domain; never throws for a missing capability. */
+  /**
+   * Token, permissions, P2, TAP policy and default domain; never throws for a missing capability nor for a probe
+   * that gets no answer. Optionally (`probes`) each probe's answer (yes / no / unknown), reason and time: a probe
+   * the directory does not answer (an outage, a refused read, a permission to look that is missing) is `unknown`
+   * and its boolean keeps the last known answer. Only a token that cannot be had may fail the whole preflight
+   * (`CONNECTION_BROKEN`, or `tokenOk: false`); core then marks the connection broken.
+   */
   preflight(tenantId: string): Promise<TenantCapabilities>;
   listRoleDefinitions(tenant: TenantRef): Promise<RoleDefinition[]>;
 

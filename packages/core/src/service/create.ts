@@ -82,6 +82,7 @@ export function createJitAdmin(config: CreateJitAdminConfig): JitAdmin {
     getCustomer: (actor, id) => setup.getCustomer(actor, id),
     connectCustomer: (actor, id, input) => setup.connectCustomer(actor, id, input),
     checkConnection: (actor, id) => setup.checkConnection(actor, id),
+    connectionHealth: (actor, id) => setup.connectionHealth(actor, id),
     disconnectCustomer: (actor, id) => setup.disconnectCustomer(actor, id),
     createRule: (actor, input) => setup.createRule(actor, input),
     updateRule: (actor, id, input) => setup.updateRule(actor, id, input),

@@ -12,6 +12,7 @@ import type { Reservation } from '../scheduler/scheduler.js';
 import { assertActor, checkId, hasRole, parseInput, requireAdmin, requirePerson } from './access.js';
 import { DecisionInput, ExtendInput, ListGrantsInput, RequestAccessInput, RevokeInput } from './inputs.js';
 import type { Entitlement, RevealedCredential } from './types.js';
+import { planForTenant } from './connection-check.js';
 
 /** How far ahead a start may be scheduled. */
 const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3600_000;
@@ -102,6 +103,8 @@ export class GrantService {
     if (customer.connection?.status !== 'connected') {
       throw new ForbiddenError('CUSTOMER_NOT_CONNECTED', 'The customer has no connected Entra ID tenant', { field: 'customerId' });
     }
+    // Capabilities before privileges: the credential is settled (or the request refused) before anything is written.
+    const tenantPlan = await planForTenant(this.ctx, customer, rule);
     const now = this.ctx.clock.now();
     const startMs = request.startAt ? Date.parse(request.startAt) : null;
     if (startMs !== null && (startMs < now - 60_000 || startMs > now + MAX_SCHEDULE_AHEAD_MS)) {
@@ -127,7 +130,7 @@ export class GrantService {
         approvalsRequired: terms.approvalsRequired,
         approvers: terms.approvers,
         maxDurationMinutes: terms.maxDurationMinutes,
-        credential: rule.credential,
+        credential: tenantPlan.credential,
         accountModel: rule.accountModel,
         expirationAction: rule.expirationAction,
         approvalDeadline,
@@ -159,7 +162,7 @@ export class GrantService {
     const reservation = needsApproval ? null : this.reserveFor(null, grant);
     let planned: { change: GrantChange; prepared: PreparedStart | null } | null = null;
     try {
-      planned = reservation ? await this.withStart({ grant, audit: [] }, reservation, { customer, technician }) : null;
+      planned = reservation ? await this.withStart({ grant, audit: [] }, reservation, { customer: tenantPlan.customer, technician }) : null;
     } catch (error) {
       reservation?.cancel();
       throw error;
@@ -183,6 +186,8 @@ export class GrantService {
           startAt,
           justification: grant.justification,
           ticket: grant.ticket,
+          credential: tenantPlan.credential,
+          ...(tenantPlan.fallback ? { credentialFallback: tenantPlan.fallback } : {}),
         },
       });
       await appendAuditNotes(tx, grant, actorLabel(actor), at, planned?.change.audit ?? []);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, isJitError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { AuditEvent, AuditValue } from '../domain/audit.js';
 import type { Connection, Customer } from '../domain/customer.js';
 import { LIVE_STATES } from '../domain/grant.js';
@@ -21,10 +21,10 @@ import {
   TechnicianInput,
   TechnicianUpdate,
 } from './inputs.js';
-import type { ChainVerification } from './types.js';
-
-/** Permissions without which a tenant cannot be served at all. */
-const REQUIRED_PERMISSIONS = ['User.ReadWrite.All', 'RoleManagement.ReadWrite.Directory'];
+import type { ChainVerification, ConnectionHealth, RuleWithWarnings } from './types.js';
+import { probeConnection, saveConnection } from './connection-check.js';
+import { connectionHealth } from './connection-health.js';
+import { ruleWarnings } from '../policy/tenant-fit.js';
 
 /** Providers, technicians, customers and their connections, rules, and the audit trail. */
 export class SetupService {
@@ -219,36 +219,9 @@ export class SetupService {
     return customer;
   }
 
-  /** Runs the preflight against the tenant and describes the connection it found. */
-  private async probe(tenantId: string, previous: Connection | null): Promise<Connection> {
-    const now = this.ctx.nowIso();
-    try {
-      const [info, caps] = await Promise.all([this.ctx.directory.getTenantInfo(tenantId), this.ctx.directory.preflight(tenantId)]);
-      const missing = REQUIRED_PERMISSIONS.filter((p) => caps.missingPermissions.includes(p));
-      const ok = caps.tokenOk && missing.length === 0 && (info.defaultDomain ?? caps.defaultDomain) !== null;
-      return {
-        tenantId,
-        displayName: info.displayName,
-        defaultDomain: info.defaultDomain ?? caps.defaultDomain,
-        status: ok ? 'connected' : 'broken',
-        consentedAt: previous?.consentedAt ?? now,
-        lastCheckAt: now,
-        lastError: ok ? null : missing.length > 0 ? `Missing permissions: ${missing.join(', ')}` : 'The tenant cannot be used',
-        capabilities: caps,
-      };
-    } catch (error) {
-      if (!isJitError(error)) throw error;
-      return {
-        tenantId,
-        displayName: previous?.displayName,
-        defaultDomain: previous?.defaultDomain ?? null,
-        status: 'broken',
-        consentedAt: previous?.consentedAt ?? null,
-        lastCheckAt: now,
-        lastError: `${error.code}: ${error.message}`.slice(0, 1000),
-        capabilities: previous?.capabilities ?? null,
-      };
-    }
+  /** Runs the preflight against the tenant and describes the connection it found (see connection-check.ts). */
+  private probe(tenantId: string, previous: Connection | null): Promise<Connection> {
+    return probeConnection(this.ctx, tenantId, previous);
   }
 
   async connectCustomer(actor: Actor, customerId: string, input: unknown): Promise<Customer> {
@@ -287,19 +260,18 @@ export class SetupService {
     return next;
   }
 
-  private async saveConnection(actor: Actor, customer: Customer, connection: Connection, action: string): Promise<Customer> {
-    const next: Customer = { ...customer, connection };
-    await this.ctx.store.transaction(async (tx) => {
-      await tx.putCustomer(next);
-      await this.audit(
-        tx,
-        actor,
-        action,
-        { tenantId: connection.tenantId, status: connection.status, lastError: connection.lastError, p2: connection.capabilities?.p2 ?? null },
-        customer.id,
-      );
-    });
-    return next;
+  private saveConnection(actor: Actor, customer: Customer, connection: Connection, action: string): Promise<Customer> {
+    return saveConnection(this.ctx, actor, customer, connection, action);
+  }
+
+  /**
+   * The connection's health: each probe's answer, reason and age, whether the check is stale, and what the rules
+   * covering the customer cannot do in its tenant.
+   */
+  async connectionHealth(actor: Actor, customerId: string): Promise<ConnectionHealth> {
+    const customer = await this.getCustomer(actor, customerId);
+    const rules = hasRole(actor, 'admin') || hasRole(actor, 'approver') ? await this.ctx.store.listRules(actor.providerId) : [];
+    return connectionHealth(this.ctx, customer, rules);
   }
 
   private async buildRule(actor: Actor, input: unknown, id: string, createdAt: string): Promise<EntitlementRule> {
@@ -323,7 +295,7 @@ export class SetupService {
     return rule;
   }
 
-  async createRule(actor: Actor, input: unknown): Promise<EntitlementRule> {
+  async createRule(actor: Actor, input: unknown): Promise<RuleWithWarnings> {
     requireAdmin(actor);
     const id = (input as { id?: unknown } | null)?.id;
     const ruleId = typeof id === 'string' ? id : randomUUID();
@@ -333,10 +305,10 @@ export class SetupService {
       await tx.putRule(rule);
       await this.audit(tx, actor, 'rule.created', { ruleId: rule.id, name: rule.name, roles: rule.roles });
     });
-    return rule;
+    return this.withWarnings(actor, rule);
   }
 
-  async updateRule(actor: Actor, ruleId: string, input: unknown): Promise<EntitlementRule> {
+  async updateRule(actor: Actor, ruleId: string, input: unknown): Promise<RuleWithWarnings> {
     requireAdmin(actor);
     const existing = await this.ctx.store.getRule(actor.providerId, checkId(ruleId, 'Rule'));
     if (!existing) throw new NotFoundError('Rule not found');
@@ -345,7 +317,12 @@ export class SetupService {
       await tx.putRule(rule);
       await this.audit(tx, actor, 'rule.updated', { ruleId: rule.id, name: rule.name, roles: rule.roles });
     });
-    return rule;
+    return this.withWarnings(actor, rule);
+  }
+
+  /** A written rule with what it cannot do in the tenants it covers: flagged, not refused (tenants change). */
+  private async withWarnings(actor: Actor, rule: EntitlementRule): Promise<RuleWithWarnings> {
+    return { ...rule, warnings: ruleWarnings(rule, await this.ctx.store.listCustomers(actor.providerId)) };
   }
 
   async deleteRule(actor: Actor, ruleId: string): Promise<void> {

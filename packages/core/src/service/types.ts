@@ -1,5 +1,6 @@
 import type { AuditEvent } from '../domain/audit.js';
-import type { Customer } from '../domain/customer.js';
+import type { Connection, Customer, ProbeResult, TenantProbeName } from '../domain/customer.js';
+import type { RuleWarning } from '../policy/tenant-fit.js';
 import type { Grant } from '../domain/grant.js';
 import type { Actor, Provider, Technician } from '../domain/provider.js';
 import type { EntitlementRule } from '../domain/rule.js';
@@ -42,6 +43,30 @@ export interface RevealedCredential {
   /** Sign-in link to the customer's portal with the account as login hint. */
   signInUrl: string;
   expiresAt: string;
+}
+
+/** A written rule, with what it cannot do in the connected tenants it covers (flagged, not refused). */
+export type RuleWithWarnings = EntitlementRule & { warnings: RuleWarning[] };
+
+/** One preflight probe as health shows it. */
+export interface ProbeHealth extends ProbeResult {
+  name: TenantProbeName;
+  /** Milliseconds since the probe was asked. */
+  ageMs: number;
+}
+
+/** A customer's connection health: status, each probe's answer and age, and the rules that cannot work there. */
+export interface ConnectionHealth {
+  customerId: string;
+  status: Connection['status'] | null;
+  tenantId: string | null;
+  lastCheckAt: string | null;
+  lastError: string | null;
+  /** Older than `capabilitiesMaxAgeMs`: the next request for the customer checks it again first. */
+  stale: boolean;
+  /** Empty for a connection checked before probes were recorded (check it again). */
+  probes: ProbeHealth[];
+  ruleWarnings: RuleWarning[];
 }
 
 export interface ChainVerification {
@@ -90,9 +115,12 @@ export interface JitAdminService {
   /** Records the tenant and runs the preflight; the connection is `connected` or `broken` after. */
   connectCustomer(actor: Actor, customerId: string, input: ConnectInput): Promise<Customer>;
   checkConnection(actor: Actor, customerId: string): Promise<Customer>;
+  /** Each probe's answer and age, staleness, and the rules that cannot work in the customer's tenant. */
+  connectionHealth(actor: Actor, customerId: string): Promise<ConnectionHealth>;
   disconnectCustomer(actor: Actor, customerId: string): Promise<Customer>;
-  createRule(actor: Actor, input: RuleInput): Promise<EntitlementRule>;
-  updateRule(actor: Actor, ruleId: string, input: RuleInput): Promise<EntitlementRule>;
+  /** The rule, with `warnings` for what it cannot do in the connected tenants it covers. */
+  createRule(actor: Actor, input: RuleInput): Promise<RuleWithWarnings>;
+  updateRule(actor: Actor, ruleId: string, input: RuleInput): Promise<RuleWithWarnings>;
   deleteRule(actor: Actor, ruleId: string): Promise<void>;
   listRules(actor: Actor): Promise<EntitlementRule[]>;
   /** One rule (admins and approvers). */

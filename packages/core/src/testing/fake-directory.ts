@@ -365,17 +365,36 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
     preflight: (tenantId) =>
       run('preflight', tenantId, {}, (): TenantCapabilities => {
         const tenant = tenants.get(tenantId);
+        const at = new Date(clock.now()).toISOString();
+        const probe = (answer: boolean, reason: string) => ({ answer: answer ? ('yes' as const) : ('no' as const), reason, at });
         if (!tenant || !tenant.settings.connected) {
-          return { tokenOk: false, permissions: [], missingPermissions: [...APP_PERMISSIONS], p2: false, tapPolicy: false, defaultDomain: null };
+          const none = { answer: 'unknown' as const, reason: 'no token for the tenant', at };
+          return {
+            tokenOk: false,
+            permissions: [],
+            missingPermissions: [...APP_PERMISSIONS],
+            p2: false,
+            tapPolicy: false,
+            defaultDomain: null,
+            probes: { token: probe(false, 'the tenant is not connected'), permissions: none, defaultDomain: none, p2: none, tapPolicy: none },
+          };
         }
         const { permissions, p2, tap, defaultDomain } = tenant.settings;
+        const missing = APP_PERMISSIONS.filter((p) => !permissions.includes(p));
         return {
           tokenOk: true,
           permissions: [...permissions],
-          missingPermissions: APP_PERMISSIONS.filter((p) => !permissions.includes(p)),
+          missingPermissions: missing,
           p2,
           tapPolicy: tap,
           defaultDomain,
+          probes: {
+            token: probe(true, 'token issued'),
+            permissions: probe(missing.length === 0, missing.length === 0 ? 'every permission consented' : `missing: ${missing.join(', ')}`),
+            defaultDomain: probe(defaultDomain !== null, defaultDomain ?? 'no default verified domain'),
+            p2: probe(p2, p2 ? 'the tenant has P2' : 'the tenant has no P2'),
+            tapPolicy: probe(tap, tap ? 'the TAP policy is on' : 'the TAP policy is off'),
+          },
         };
       }),
 

@@ -10,6 +10,7 @@ export class Controls implements FakeControls {
   latencyMs: number;
   replicationDelayMs = 0;
   replicationHidesFromQueries = false;
+  strictQueries: boolean;
   private readonly limits = new Map<string, FakeThrottleLimit>();
   private readonly windows = new Map<string, Window>();
   private faults: { fault: FakeFault; left: number }[] = [];
@@ -18,8 +19,10 @@ export class Controls implements FakeControls {
   constructor(
     private readonly now: () => number,
     private readonly initialLatencyMs: number,
+    private readonly initialStrictQueries = true,
   ) {
     this.latencyMs = initialLatencyMs;
+    this.strictQueries = initialStrictQueries;
   }
 
   throttle(tenantId: string, limit: FakeThrottleLimit | null): void {
@@ -54,6 +57,7 @@ export class Controls implements FakeControls {
   reset(): void {
     this.clear();
     this.latencyMs = this.initialLatencyMs;
+    this.strictQueries = this.initialStrictQueries;
   }
 
   tokenFaultFor(tenantId: string): FakeTokenFault | undefined {

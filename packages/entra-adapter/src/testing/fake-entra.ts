@@ -21,7 +21,7 @@ export function createFakeEntra(options: FakeEntraOptions = {}): FakeEntra {
     tokenKey: randomBytes(32),
     apps: new Map(),
     tenants: new Map(),
-    controls: new Controls(now, options.latencyMs ?? 0),
+    controls: new Controls(now, options.latencyMs ?? 0, options.strictQueries ?? true),
     requests: [],
     pending: new Set(),
     consentDecision: null,

@@ -17,6 +17,7 @@ import { deletedItemRoutes } from './routes-deleted-items.js';
 import { userRoutes } from './routes-users.js';
 import type { FakeState } from './state.js';
 import type { TenantState } from './tenant.js';
+import { checkDocumentedQuery } from './query-forms.js';
 
 const ROUTES: Route[] = [...userRoutes, ...deletedItemRoutes, ...roleRoutes, ...pimRoutes, ...tapRoutes, ...directoryRoutes, ...auditRoutes];
 
@@ -159,6 +160,7 @@ export function execute(
       throw new GraphFault(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
     }
     requirePermission(identity.roles, matched.route.permissions);
+    if (state.controls.strictQueries) checkDocumentedQuery(matched.route, req.url.searchParams);
     const call: GraphCall = {
       method: req.method,
       url: req.url,

@@ -21,4 +21,5 @@ export { roleAssignmentId } from './tenant.js';
 export { USER_DEFAULT_SELECT } from './user-view.js';
 export { passwordIsStrong } from './user-rules.js';
 export { TAP_POLICY_MESSAGE } from './routes-tap.js';
+export { DOCUMENTED_QUERY_FORMS, type QueryForm } from './query-forms.js';
 export type * from './types.js';

@@ -8,6 +8,12 @@ export interface FakeEntraOptions {
   now?: () => number;
   /** Seed for generated ids, passes and the order of `$batch` responses (default 1). */
   seed?: number;
+  /**
+   * Strict mode (default true): a GET whose query form its collection does not document (a `$filter`
+   * combining clauses on role management, a `$top` where only `$select` is documented …) answers Graph's
+   * 400 `Request_UnsupportedQuery`. See `DOCUMENTED_QUERY_FORMS`. Settable later via `controls.strictQueries`.
+   */
+  strictQueries?: boolean;
 }
 
 /** An app registration the login endpoint knows (our multi-tenant app). */
@@ -245,6 +251,8 @@ export interface FakeControls {
    * Default false.
    */
   replicationHidesFromQueries: boolean;
+  /** Strict mode: undocumented query forms answer 400 (see `FakeEntraOptions.strictQueries`). Kept by `clear()`. */
+  strictQueries: boolean;
   tokenFault(tenantId: string, fault: FakeTokenFault | null): void;
   /** Removes throttles, faults and token faults; latency and replication delay back to 0, replicationHidesFromQueries off. */
   clear(): void;

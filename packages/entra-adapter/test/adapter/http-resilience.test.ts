@@ -224,8 +224,14 @@ describe('translation', () => {
         graphError(400, 'AadPremiumLicenseRequired', 'The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.'),
       ),
       http.get(`${GRAPH}/roleManagement/directory/roleAssignments`, ({ request }) => {
-        expect(new URL(request.url).searchParams.get('$filter')).toBe(`principalId eq '${USER}' and roleDefinitionId eq '${role}'`);
-        return HttpResponse.json({ value: [{ id: 'direct-1', principalId: USER, roleDefinitionId: role, directoryScopeId: '/' }] });
+        // One documented clause; the role is picked in code (another role of the account is left alone).
+        expect(new URL(request.url).searchParams.get('$filter')).toBe(`principalId eq '${USER}'`);
+        return HttpResponse.json({
+          value: [
+            { id: 'direct-1', principalId: USER, roleDefinitionId: role, directoryScopeId: '/' },
+            { id: 'other-1', principalId: USER, roleDefinitionId: '729827e3-9c14-49f7-bb1b-9608f156bbb8', directoryScopeId: '/' },
+          ],
+        });
       }),
       http.delete(`${GRAPH}/roleManagement/directory/roleAssignments/direct-1`, () => new HttpResponse(null, { status: 204 })),
     );
@@ -245,6 +251,23 @@ describe('translation', () => {
     expect(f(404, 'Request_ResourceNotFound', 'gone').code).toBe('DIRECTORY_NOT_FOUND');
     expect(f(400, 'Request_BadRequest', "Property 'x' does not exist on type 'microsoft.graph.user'")).toMatchObject({ code: 'DIRECTORY_REJECTED' });
     expect(f(400, 'Request_BadRequest', 'x').message).toMatch(/^entra: op in tenant /);
+  });
+
+  it('a 400 on a read (a query form Graph does not take) is TRANSIENT, reported as read_refused, never DIRECTORY_REJECTED', async () => {
+    const { adapter, sent } = makeAdapter();
+    server.use(
+      http.get(`${GRAPH}/roleManagement/directory/roleAssignments`, () =>
+        graphError(400, 'Request_UnsupportedQuery', 'Unsupported or invalid query filter clause specified.'),
+      ),
+      http.get(`${GRAPH}/roleManagement/directory/roleAssignmentSchedules`, () => HttpResponse.json({ value: [] })),
+    );
+    const e = await caught(adapter.listRoleAssignments(tenantRef, USER));
+    expect(e.code).toBe('TRANSIENT');
+    expect(e.retryable).toBe(true);
+    expect(e.details).toMatchObject({ reason: 'read_refused', status: 400, graphCode: 'Request_UnsupportedQuery' });
+    expect(e.message).toContain('Graph refused a read');
+    // Not resent by the adapter itself: the step's retry (core's backoff, within maxAttempts) is the budget.
+    expect(sent.filter((r) => r.method === 'GET' && r.path === '/roleManagement/directory/roleAssignments')).toHaveLength(1);
   });
 
   it('other 400s are DIRECTORY_REJECTED with Graph message, scrubbed of the password it was sent', async () => {

@@ -50,6 +50,22 @@ export function tenantTests(use: UseDirectoryContext): void {
         expect(Array.isArray(found.permissions)).toBe(true);
         for (const missing of found.missingPermissions) expect(found.permissions).not.toContain(missing);
       });
+
+      it('reports each probe as yes, no or unknown with its reason and time, agreeing with the booleans', async ({ skip }) => {
+        const { directory, tenant } = get();
+        const found = await directory.preflight(tenant.tenantId);
+        if (!found.probes) return skip(`adapter "${directory.name}" reports no probes (optional: preflight.probes)`);
+        for (const [name, probe] of Object.entries(found.probes)) {
+          expect(['yes', 'no', 'unknown'], name).toContain(probe.answer);
+          expect(probe.reason, name).toMatch(/\S/);
+          expect(Number.isNaN(Date.parse(probe.at)), name).toBe(false);
+        }
+        expect(found.probes.token.answer).toBe('yes');
+        // A definite answer is the boolean; an unknown one leaves the boolean to the last known answer.
+        if (found.probes.p2.answer !== 'unknown') expect(found.probes.p2.answer).toBe(combination.p2 ? 'yes' : 'no');
+        if (found.probes.tapPolicy.answer !== 'unknown') expect(found.probes.tapPolicy.answer).toBe(combination.tap ? 'yes' : 'no');
+        expect(found.probes.permissions.answer).toBe(found.missingPermissions.length === 0 ? 'yes' : 'no');
+      });
     });
   }
 }
