@@ -80,6 +80,8 @@ interface WireOutcome {
   status?: number;
   retryAfterMs?: number;
   transport?: 'timeout' | 'reset';
+  /** `expires_in` of a token answer (seconds), exactly as the token endpoint said it. */
+  expiresInSeconds?: number;
 }
 
 export class TokenProvider {
@@ -133,14 +135,17 @@ export class TokenProvider {
     const generation = entry.generation;
     entry.wire.last = null;
     const acquiredAt = this.options.now();
-    // MSAL stamps `expiresOn` on the real clock, to the second; the lifetime it implies is carried over to
-    // `now`'s clock. The token's own `iat`/`exp` say it exactly, with no real time in it, so they come first.
+    // The lifetime is carried over to `now`'s clock. MSAL stamps `expiresOn` on the real clock, rounded to the
+    // second, so the token endpoint's own `expires_in` (or else the token's `iat`/`exp`) comes first: with no
+    // real time in it, when a token is renewed depends on `now` alone.
     const msalStarted = Date.now();
     try {
       const result = await entry.app.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE], skipCache: true });
       if (!result?.accessToken) throw new Error('token response without an access token');
       const claims = tokenClaims(result.accessToken);
-      const lifetime = lifetimeOf(claims) ?? (result.expiresOn ? result.expiresOn.getTime() - msalStarted : DEFAULT_LIFETIME_MS);
+      const said = (entry.wire.last as WireOutcome | null)?.expiresInSeconds;
+      const lifetime =
+        (said !== undefined ? said * 1000 : undefined) ?? lifetimeOf(claims) ?? (result.expiresOn ? result.expiresOn.getTime() - msalStarted : DEFAULT_LIFETIME_MS);
       const value: AccessToken = Object.freeze({
         token: result.accessToken,
         roles: Object.freeze(rolesOf(claims)),
@@ -316,7 +321,12 @@ class FetchNetworkModule implements INetworkModule {
       } catch {
         body = {};
       }
-      this.wire.last = { status: res.status, retryAfterMs: retryAfterMs(res.headers.get('retry-after')) };
+      const expiresIn = Number((body as { expires_in?: unknown }).expires_in);
+      this.wire.last = {
+        status: res.status,
+        retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
+        ...(res.ok && Number.isFinite(expiresIn) && expiresIn > 0 ? { expiresInSeconds: expiresIn } : {}),
+      };
       return { status: res.status, headers, body: body as T };
     } catch (error) {
       this.wire.last = { transport: controller.signal.aborted ? 'timeout' : 'reset' };
