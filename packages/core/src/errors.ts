@@ -70,7 +70,7 @@ export interface JitErrorOptions {
  * `@jitadmin/core` in one process (npm nests one when an adapter's range and the app's core disagree) still
  * recognise each other's errors. Recognition never rests on class identity.
  */
-export const JIT_ERROR_BRAND: unique symbol = Symbol.for('jitadmin.error') as never;
+export const JIT_ERROR_BRAND: symbol = Symbol.for('jitadmin.error');
 
 function hasBrand(value: unknown): value is JitError {
   return (
@@ -98,7 +98,6 @@ export class JitError extends Error {
     return Object.hasOwn(this, 'errorName') && value.name === (this as unknown as { errorName: string }).errorName;
   }
 
-  declare readonly [JIT_ERROR_BRAND]: true;
   override readonly name: string = 'JitError';
   readonly code: ErrorCode;
   readonly field: string | undefined;
