@@ -2,10 +2,11 @@
  * The path a consumer takes: `npm pack` the three packages, install the tarballs into a scratch project
  * outside the repository, and run the docs' examples with plain `node`, as ESM and as CommonJS. Also checks
  * what the tarballs hold, and two copies of core in one process. Needs the packages built (`npm run build`;
- * `.ci/run` builds before `npm test`); without a build it is skipped, saying so.
+ * `.ci/run` builds before `npm test`); without a build, or with one older than the sources, it is skipped,
+ * saying so. It takes minutes (an npm install, PGlite): `npm run test:consumer` builds and runs it alone.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,9 +21,20 @@ const EXAMPLES = { embedding: 'main', offline: 'offline' } as const;
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const versionOf = (dep: string) => (JSON.parse(readFileSync(join(repo, 'node_modules', dep, 'package.json'), 'utf8')) as { version: string }).version;
 
-const unbuilt = PACKAGES.filter((p) => !existsSync(join(repo, 'packages', p, 'dist', 'index.js')));
+/** Newest (or oldest) modification time of the files under `dir`. */
+function mtimes(dir: string): number[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => statSync(join(e.parentPath, e.name)).mtimeMs);
+}
+// A dist older than its sources would test yesterday's code: skip, saying so, rather than fail on it.
+const unbuilt = PACKAGES.filter((p) => {
+  const dist = join(repo, 'packages', p, 'dist');
+  if (!existsSync(join(dist, 'index.js'))) return true;
+  return Math.max(...mtimes(join(repo, 'packages', p, 'src'))) > Math.min(...mtimes(dist));
+});
 if (unbuilt.length > 0) {
-  console.warn(`consumer.test.ts skipped: ${unbuilt.join(', ')} not built; run \`npm run build\` first (.ci/run does)`);
+  console.warn(`consumer.test.ts skipped: ${unbuilt.join(', ')} not built, or built before its sources last changed; run \`npm run build\` first (.ci/run does)`);
 }
 
 /** npm's own variables (set by `npm test`) would point the scratch install back at this repository. */
