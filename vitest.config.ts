@@ -7,6 +7,7 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^@jitadmin\/core\/fakes$/, replacement: src('./packages/core/src/fakes.ts') },
       { find: /^@jitadmin\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
       { find: /^@jitadmin\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@jitadmin\/entra-adapter\/testing$/, replacement: src('./packages/entra-adapter/src/testing/index.ts') },

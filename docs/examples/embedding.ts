@@ -1,5 +1,5 @@
 import { createAesGcmSecretBox, createJitAdmin, createMemoryStore, generateSecretBoxKey, type Actor } from '@jitadmin/core';
-import { createFakeDirectory, createTestClock } from '@jitadmin/core/testing';
+import { createFakeDirectory, createTestClock } from '@jitadmin/core/fakes';
 
 const HELPDESK_ADMIN = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
 
@@ -36,5 +36,6 @@ export async function main() {
   await clock.advance(30 * 60_000); // the window ends
   await jit.scheduler.drain();
   const ended = await jit.getGrant(ana, requested.id);
+  await jit.close(); // stops the scheduler; with closeStore: true, closes the store too
   return { upn: credential.userPrincipalName, state: ended.state, account: directory.inspect.user(tenant.tenantId, credential.userPrincipalName) };
 }

@@ -6,7 +6,7 @@ export default defineConfig({
   dts: true,
   tsconfig: 'tsconfig.build.json',
   clean: true,
-  sourcemap: true,
+  sourcemap: false, // maps would ship the whole source inside the package; the bundles are unminified
   target: 'node20',
   external: ["vitest", "fast-check", "msw", "@jitadmin/core"],
 });

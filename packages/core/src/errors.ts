@@ -67,8 +67,39 @@ export interface JitErrorOptions {
   details?: Record<string, string | number | boolean | undefined>;
 }
 
-/** Base of every jitadmin error. Branch on `code`, never on the message. */
+/**
+ * The brand every jitadmin error carries, registered globally (`Symbol.for`) so that two copies of
+ * `@jitadmin/core` in one process (npm nests one when an adapter's range and the app's core disagree) still
+ * recognise each other's errors. Recognition never rests on class identity.
+ */
+export const JIT_ERROR_BRAND: symbol = Symbol.for('jitadmin.error');
+
+function hasBrand(value: unknown): value is JitError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[JIT_ERROR_BRAND] === true &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
+}
+
+/**
+ * Base of every jitadmin error. Branch on `code`, never on the message.
+ *
+ * `instanceof JitError` (and `instanceof DirectoryError`, …) is answered by the brand and the error's `name`,
+ * not by the prototype chain, so it also holds for an error made by another copy of core.
+ */
 export class JitError extends Error {
+  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    if (!hasBrand(value)) return false;
+    if ((this as unknown) === JitError) return true;
+    // A subclass: the same class in this copy, or an error another copy made under the same name.
+    // Only a class that names itself (its own `errorName`) matches by name: a further subclass without one
+    // (an adapter's own error) is recognised by its prototype alone.
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return Object.hasOwn(this, 'errorName') && value.name === (this as unknown as { errorName: string }).errorName;
+  }
+
   override readonly name: string = 'JitError';
   readonly code: ErrorCode;
   readonly field: string | undefined;
@@ -98,6 +129,9 @@ export class JitError extends Error {
   }
 }
 
+// On the prototype, not enumerable: it does not show in JSON or in a logged error's own properties.
+Object.defineProperty(JitError.prototype, JIT_ERROR_BRAND, { value: true });
+
 const RETRYABLE = new Set<ErrorCode>([
   'THROTTLED',
   'TRANSIENT',
@@ -109,6 +143,8 @@ const RETRYABLE = new Set<ErrorCode>([
 
 /** Input that fails validation. `field` names the offending input. */
 export class ValidationError extends JitError {
+  /** The `name` its instances carry: how `instanceof` recognises one made by another copy of core. */
+  static readonly errorName = 'ValidationError';
   override readonly name = 'ValidationError';
   constructor(message: string, options: JitErrorOptions = {}) {
     super('VALIDATION_FAILED', message, options);
@@ -117,6 +153,8 @@ export class ValidationError extends JitError {
 
 /** The caller may not do this (identity, role, self-approval, entitlement). */
 export class ForbiddenError extends JitError {
+  /** The `name` its instances carry: how `instanceof` recognises one made by another copy of core. */
+  static readonly errorName = 'ForbiddenError';
   override readonly name = 'ForbiddenError';
   constructor(
     code:
@@ -140,6 +178,8 @@ export class ForbiddenError extends JitError {
 
 /** The record does not exist for this provider. Another provider's ids get this too. */
 export class NotFoundError extends JitError {
+  /** The `name` its instances carry: how `instanceof` recognises one made by another copy of core. */
+  static readonly errorName = 'NotFoundError';
   override readonly name = 'NotFoundError';
   constructor(message: string, options: JitErrorOptions = {}) {
     super('NOT_FOUND', message, options);
@@ -148,6 +188,8 @@ export class NotFoundError extends JitError {
 
 /** The request conflicts with the record's current state or version. */
 export class ConflictError extends JitError {
+  /** The `name` its instances carry: how `instanceof` recognises one made by another copy of core. */
+  static readonly errorName = 'ConflictError';
   override readonly name = 'ConflictError';
   constructor(
     code: 'CONFLICT' | 'VERSION_CONFLICT' | 'DUPLICATE_GRANT' | 'INVALID_TRANSITION' | 'CREDENTIAL_UNAVAILABLE',
@@ -162,6 +204,8 @@ export class ConflictError extends JitError {
 
 /** A directory (Entra ID) call failed. Adapters translate their failures into this. */
 export class DirectoryError extends JitError {
+  /** The `name` its instances carry: how `instanceof` recognises one made by another copy of core. */
+  static readonly errorName = 'DirectoryError';
   override readonly name = 'DirectoryError';
   constructor(code: DirectoryErrorCode, message: string, options: JitErrorOptions = {}) {
     super(code, message, options);
@@ -170,6 +214,8 @@ export class DirectoryError extends JitError {
 
 /** The store failed (down, unreachable, schema newer than the code). */
 export class StoreError extends JitError {
+  /** The `name` its instances carry: how `instanceof` recognises one made by another copy of core. */
+  static readonly errorName = 'StoreError';
   override readonly name = 'StoreError';
   constructor(code: 'STORE_UNAVAILABLE' | 'SCHEMA_TOO_NEW' | 'INTERNAL', message: string, options: JitErrorOptions = {}) {
     super(code, message, options);
@@ -178,14 +224,20 @@ export class StoreError extends JitError {
 
 /** A sealed secret names a key id the SecretBox does not hold: the key was removed before its secrets were re-sealed. */
 export class SecretKeyError extends JitError {
+  /** The `name` its instances carry: how `instanceof` recognises one made by another copy of core. */
+  static readonly errorName = 'SecretKeyError';
   override readonly name = 'SecretKeyError';
   constructor(message: string, options: JitErrorOptions = {}) {
     super('SECRET_KEY_UNKNOWN', message, options);
   }
 }
 
+/**
+ * Whether `value` is a jitadmin error, from this copy of core or any other (by its brand, not its class).
+ * Prefer it to `instanceof` in code that may meet errors from elsewhere; read `code` and `retryable` off it.
+ */
 export function isJitError(value: unknown): value is JitError {
-  return value instanceof JitError;
+  return hasBrand(value);
 }
 
 /**
@@ -194,7 +246,7 @@ export function isJitError(value: unknown): value is JitError {
  * which could carry a secret).
  */
 export function wrapAdapterError(adapter: string, method: string, error: unknown): JitError {
-  if (error instanceof JitError) return error;
+  if (isJitError(error)) return error;
   const kind = error instanceof Error ? error.name : typeof error;
   return new DirectoryError('ADAPTER_FAILED', `${adapter}.${method} failed unexpectedly (${kind})`, {
     cause: error,
@@ -204,7 +256,7 @@ export function wrapAdapterError(adapter: string, method: string, error: unknown
 
 /** Wraps the same for a store call. */
 export function wrapStoreError(store: string, method: string, error: unknown): JitError {
-  if (error instanceof JitError) return error;
+  if (isJitError(error)) return error;
   const kind = error instanceof Error ? error.name : typeof error;
   return new StoreError('STORE_UNAVAILABLE', `${store}.${method} failed (${kind})`, {
     cause: error,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { Actor, AppRole } from '../domain/provider.js';
 import { Id } from '../domain/common.js';
+import { describeActorProblem } from './actor-problem.js';
 
 /** Parses input with a zod schema; the first issue becomes a `ValidationError` naming the field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): z.output<S> {
@@ -26,7 +27,7 @@ export function assertActor(actor: unknown): asserts actor is Actor {
   }
   if (a.kind === 'person' && typeof a.technicianId === 'string' && Array.isArray(a.appRoles)) return;
   if (a.kind === 'system' && typeof a.name === 'string') return;
-  throw new ForbiddenError('UNAUTHENTICATED', 'No signed-in actor');
+  throw new ForbiddenError('UNAUTHENTICATED', describeActorProblem(a));
 }
 
 export function hasRole(actor: Actor, role: AppRole): boolean {

@@ -21,6 +21,12 @@ export interface CreateJitAdminConfig {
   events?: EventSink;
   logger?: Logger;
   options?: Partial<JitAdminOptions>;
+  /**
+   * Whether `close()` also closes the store: true when the store was opened for this instance alone, so one
+   * call ends everything (with `postgresStore`, the pool or PGlite as well). Default false, for a store that
+   * outlives the instance (shared by several, reopened by a test).
+   */
+  closeStore?: boolean;
 }
 
 /** The service plus the machinery that runs grants in the background. */
@@ -28,7 +34,10 @@ export interface JitAdmin extends JitAdminService {
   readonly scheduler: Scheduler;
   /** Removes orphan accounts and role drift in every connected tenant (the scheduler also runs it periodically). */
   reconcile(): Promise<ReconcileReport>;
-  /** Stops the scheduler, finishing the step in hand. Does not close the store. */
+  /**
+   * Stops the scheduler, finishing the step in hand; then closes the store if `closeStore` was set (else the
+   * store stays open: close it yourself, after this).
+   */
   close(): Promise<void>;
   readonly options: Readonly<JitAdminOptions>;
 }
@@ -68,7 +77,10 @@ export function createJitAdmin(config: CreateJitAdminConfig): JitAdmin {
     scheduler,
     options,
     reconcile: () => reconciler.run(),
-    close: () => scheduler.stop(),
+    close: async () => {
+      await scheduler.stop();
+      if (config.closeStore) await config.store.close();
+    },
     upsertProvider: (input) => setup.upsertProvider(input),
     getProvider: (id) => setup.getProvider(id),
     upsertTechnician: (actor, input) => setup.upsertTechnician(actor, input),

@@ -10,6 +10,7 @@ import { assertAllowed, entitlementsFor, evaluateRequest } from '../policy/entit
 import type { GrantPage } from '../ports/store.js';
 import type { Reservation } from '../scheduler/scheduler.js';
 import { assertActor, checkId, hasRole, parseInput, requireAdmin, requirePerson } from './access.js';
+import { credentialUnavailableMessage } from './credential-message.js';
 import { DecisionInput, ExtendInput, ListGrantsInput, RequestAccessInput, RevokeInput } from './inputs.js';
 import type { Entitlement, RevealedCredential } from './types.js';
 import { planForTenant } from './connection-check.js';
@@ -556,7 +557,7 @@ export class GrantService {
     const id = checkId(grantId, 'Grant');
     const g = await this.ctx.store.getGrant(actor.providerId, id);
     if (!g || g.technicianId !== person.technicianId) throw new NotFoundError('Grant not found');
-    if (g.state !== 'active' || !g.account || !g.expiresAt) throw new ConflictError('CREDENTIAL_UNAVAILABLE', `A ${g.state} grant has no credential to reveal`);
+    if (g.state !== 'active' || !g.account || !g.expiresAt) throw new ConflictError('CREDENTIAL_UNAVAILABLE', credentialUnavailableMessage(g.state));
     if (g.step === 'reissue_credential') throw new ConflictError('CREDENTIAL_UNAVAILABLE', 'A new credential is being issued; reveal it once it is ready');
     if (g.credentialRevealedAt) throw new ConflictError('CREDENTIAL_UNAVAILABLE', 'The credential was already revealed; it is shown only once');
     const wantsPassword = g.policy.credential !== 'tap';

@@ -112,7 +112,11 @@ export interface JitAdminService {
   createCustomer(actor: Actor, input: CustomerInput): Promise<Customer>;
   listCustomers(actor: Actor): Promise<Customer[]>;
   getCustomer(actor: Actor, customerId: string): Promise<Customer>;
-  /** Records the tenant and runs the preflight; the connection is `connected` or `broken` after. */
+  /**
+   * Records the tenant and runs the preflight; the connection is `connected` or `broken` after. It resolves
+   * also when the tenant is unreachable or not consented: then `connection.status` is `'broken'` and
+   * `connection.lastError` says why, so check the status rather than waiting for a rejection.
+   */
   connectCustomer(actor: Actor, customerId: string, input: ConnectInput): Promise<Customer>;
   checkConnection(actor: Actor, customerId: string): Promise<Customer>;
   /** Each probe's answer and age, staleness, and the rules that cannot work in the customer's tenant. */
