@@ -25,3 +25,11 @@ export { retryDelayMs } from './engine/backoff.js';
 export { evaluateRequest, entitlementsFor, type PolicyDecision, type PolicyRequest, type PolicyRefusal } from './policy/entitlement.js';
 export { Scheduler, type SchedulerStats } from './scheduler/scheduler.js';
 export { verifyProviderChain } from './service/setup.js';
+export {
+  CONSENT_LINK_TTL_MS,
+  ConsentCallbackInput,
+  ConsentStartInput,
+  consentStateId,
+  type ConsentCheck,
+  type ConsentLinkStart,
+} from './service/consent.js';

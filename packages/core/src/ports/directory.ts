@@ -92,6 +92,14 @@ export interface TenantInfo {
   defaultDomain: string | null;
 }
 
+/** A tenant found from a domain before anyone consented (see `DirectoryAdapter.resolveTenant`). */
+export interface ResolvedTenant {
+  /** Lower-case GUID. */
+  tenantId: string;
+  /** The cloud the tenant lives in, as the directory names it (Entra: `cloud_instance_name`), when known. */
+  cloud: string | null;
+}
+
 export interface RoleDefinition {
   /** Template id (stable across tenants). */
   id: string;
@@ -109,6 +117,13 @@ export interface DirectoryAdapter {
   getTenantInfo(tenantId: string): Promise<TenantInfo>;
   /** Token, permissions, P2, TAP policy and default domain; never throws for a missing capability. */
   preflight(tenantId: string): Promise<TenantCapabilities>;
+  /**
+   * Optional: which tenant a domain (or tenant id) belongs to, without a token and before any consent (Entra:
+   * the tenant's OpenID discovery document). Null when the directory knows no such tenant; a domain that is
+   * not one (spaces, a URL) is a `VALIDATION_FAILED` (field `domain`). Connecting by admin consent needs it:
+   * the consent link is bound to the tenant it returns.
+   */
+  resolveTenant?(domainOrTenantId: string): Promise<ResolvedTenant | null>;
   listRoleDefinitions(tenant: TenantRef): Promise<RoleDefinition[]>;
 
   /**

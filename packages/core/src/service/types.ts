@@ -17,6 +17,7 @@ import type {
   RuleInput,
   TechnicianInput,
 } from './inputs.js';
+import type { ConsentCallbackInput, ConsentCheck, ConsentLinkStart, ConsentStartInput } from './consent.js';
 
 /** One thing a technician may ask for: a customer, the roles, the longest window, and the rule that allows it. */
 export interface Entitlement {
@@ -73,6 +74,16 @@ export interface JitAdminService {
   getCustomer(actor: Actor, customerId: string): Promise<Customer>;
   /** Records the tenant and runs the preflight; the connection is `connected` or `broken` after. */
   connectCustomer(actor: Actor, customerId: string, input: ConnectInput): Promise<Customer>;
+  /**
+   * Starts connecting a customer by admin consent: finds the tenant of the domain the admin gives, and makes a
+   * single-use link bound to that tenant, this admin and session, for 15 minutes. Needs a store with
+   * `consentStates` and a directory with `resolveTenant`.
+   */
+  startConsent(actor: Actor, customerId: string, input: ConsentStartInput): Promise<ConsentLinkStart>;
+  /** Checks a consent callback without using its link up (a refusal uses it up and is audited). */
+  checkConsent(actor: Actor, input: ConsentCallbackInput): Promise<ConsentCheck>;
+  /** Uses the link up and connects its customer to the tenant it was made for; anything else is refused and audited. */
+  finishConsent(actor: Actor, input: ConsentCallbackInput): Promise<Customer>;
   checkConnection(actor: Actor, customerId: string): Promise<Customer>;
   disconnectCustomer(actor: Actor, customerId: string): Promise<Customer>;
   createRule(actor: Actor, input: RuleInput): Promise<EntitlementRule>;
