@@ -49,6 +49,8 @@ export interface EntraDirectoryAdapter extends DirectoryAdapter {
   setTenantCapabilities(tenantId: string, capabilities: KnownTenantCapabilities): void;
   /** What the adapter currently believes about a tenant. */
   tenantCapabilities(tenantId: string): KnownTenantCapabilities;
+  /** Always present on this adapter: the tenant's OpenID discovery document, no token needed. */
+  resolveTenant(domainOrTenantId: string): Promise<ResolvedTenant | null>;
 }
 
 const USER_SELECT = 'id,userPrincipalName,displayName,accountEnabled,employeeType,createdDateTime';
