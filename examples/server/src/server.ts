@@ -14,6 +14,7 @@ import {
   createAesGcmSecretBox,
   createJitAdmin,
   generateSecretBoxKey,
+  type Clock,
   type DirectoryAdapter,
   type JitAdminOptions,
   type Logger as CoreLogger,
@@ -52,6 +53,8 @@ export interface StartOptions {
   ephemeralSecrets?: boolean;
   /** Collect Node's default process metrics (default true). */
   defaultMetrics?: boolean;
+  /** Core's clock (tests: `createTestClock`, e.g. to let a consent link expire). */
+  clock?: Clock;
 }
 
 export interface RunningServer {
@@ -180,6 +183,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const jit = createJitAdmin({
     store,
     directory,
+    ...(options.clock ? { clock: options.clock } : {}),
     secretBox: createAesGcmSecretBox(secretBoxKey),
     logger: coreLogger,
     events: {

@@ -6,7 +6,6 @@ import type { Customer, RuleInput } from '@jitadmin/core';
 import { ForbiddenError, NotFoundError } from '@jitadmin/core';
 import { Router } from 'express';
 import { INVITE_PREFIX } from '../auth/roster.js';
-import type { ConsentFlow } from '../connect.js';
 import { html, type Html } from '../http/html.js';
 import { csrfField } from './layout.js';
 import { ROLE_NAMES, roleName } from './roles.js';
@@ -16,7 +15,7 @@ function requireAdmin(auth: { technician: { appRoles: readonly string[] } }) {
   if (!auth.technician.appRoles.includes('admin')) throw new ForbiddenError('FORBIDDEN', 'this page is for admins');
 }
 
-function health(c: Customer): Html {
+export function health(c: Customer): Html {
   const conn = c.connection;
   if (!conn) return html`<span class="state state-none">not connected</span>`;
   const caps = conn.capabilities;
@@ -27,7 +26,8 @@ function health(c: Customer): Html {
     ${conn.lastError ? html`<div class="error"><small>${conn.lastError}</small></div>` : ''}`;
 }
 
-export function adminPages(deps: PageDeps & { consent: ConsentFlow }): Router {
+/** The consent pages (connect, callback) are in `connect.ts`. */
+export function adminPages(deps: PageDeps): Router {
   const router = Router();
 
   router.get(
@@ -39,7 +39,7 @@ export function adminPages(deps: PageDeps & { consent: ConsentFlow }): Router {
 <table><thead><tr><th scope="col">Customer</th><th scope="col">Connection</th><th scope="col">Actions</th></tr></thead><tbody>
 ${customers.map(
   (c) => html`<tr data-customer="${c.id}"><td>${c.name}<br><small><code>${c.id}</code></small></td><td>${health(c)}</td><td class="actions">
-    <form method="post" action="/admin/customers/${c.id}/connect">${csrfField(auth)}<button type="submit">${c.connection?.status === 'connected' ? 'Reconnect Entra ID' : 'Connect Entra ID'}</button></form>
+    <a class="button" href="/admin/customers/${c.id}/connect">${c.connection?.status === 'connected' ? 'Reconnect Entra ID' : 'Connect Entra ID'}</a>
     ${c.connection ? html`<form method="post" action="/admin/customers/${c.id}/check">${csrfField(auth)}<button type="submit">Check connection</button></form>
     <form method="post" action="/admin/customers/${c.id}/disconnect">${csrfField(auth)}<button type="submit">Disconnect</button></form>` : ''}
     <details><summary>Break glass</summary>
@@ -68,13 +68,6 @@ ${customers.map(
     }),
   );
   router.post(
-    '/admin/customers/:customerId/connect',
-    action(deps, toCustomers, async (req, res, auth) => {
-      const { url } = await deps.consent.start(auth.actor, String(req.params.customerId));
-      res.redirect(303, url);
-    }),
-  );
-  router.post(
     '/admin/customers/:customerId/check',
     action(deps, toCustomers, async (req, _res, auth) => {
       const c = await deps.jit.checkConnection(auth.actor, String(req.params.customerId));
@@ -98,22 +91,6 @@ ${customers.map(
     }),
   );
 
-  router.get('/connect/callback', async (req, res, next) => {
-    const auth = res.locals.auth as Parameters<typeof requireAdmin>[0] & { actor: import('@jitadmin/core').Actor } | undefined;
-    if (!auth) return res.redirect(303, `/signin?returnTo=${encodeURIComponent(req.originalUrl)}`);
-    try {
-      const query = req.query as Record<string, string | string[] | undefined>;
-      const customer = await deps.consent.finish(auth.actor, query);
-      const ok = customer.connection?.status === 'connected';
-      await show(deps, req, res, {
-        title: ok ? `${customer.name} is connected` : `${customer.name}: connection needs attention`,
-        status: 200,
-        body: html`<p>${health(customer)}</p><p><a href="/admin/customers">Back to customers</a></p>`,
-      });
-    } catch (error) {
-      next(error);
-    }
-  });
 
   router.get(
     '/admin/technicians',
