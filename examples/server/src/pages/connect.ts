@@ -41,7 +41,7 @@ session, once, for 15 minutes. Consent from any other tenant is refused.</p>
 <form method="post" action="/admin/customers/${customer.id}/connect" class="stack">${csrfField(auth)}
   <label for="domain">${customer.name}'s domain or Entra ID tenant ID</label>
   <p class="hint" id="domain-hint">For example <code>contoso.com</code> or <code>contoso.onmicrosoft.com</code>.</p>
-  ${error ? html`<p class="error" id="domain-error">${error}</p>` : ''}
+  ${error ? html`<p class="error field-error" id="domain-error">${error}</p>` : ''}
   <input id="domain" name="domain" required maxlength="255" autocomplete="off" spellcheck="false" value="${options.value ?? ''}"
     aria-describedby="domain-hint${error ? ' domain-error' : ''}" ${error ? html`aria-invalid="true"` : ''}>
   <button type="submit">Find the tenant</button>
