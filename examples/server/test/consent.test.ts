@@ -179,6 +179,21 @@ describe('connecting a customer by admin consent', () => {
     expect((await fetch(callback2, { headers: { cookie: tech.cookie, accept: 'text/html' }, redirect: 'manual' })).status).toBe(403);
   });
 
+  it("records the customer admin's refusal on Microsoft's page, and spends the link", async () => {
+    const h = await start();
+    const { agent: dave } = await signIn(h, 'dave', PASSWORD);
+    const tailspin = h.server.demo!.fake.tenants().find((t) => t.displayName === 'Tailspin Toys')!;
+    const { url } = await makeLink(dave, 'tailspin', TAILSPIN_DOMAIN);
+    const form = { ...Object.fromEntries(new URL(url).searchParams), tenantId: tailspin.tenantId, decision: 'decline', _csrf: await dave.csrf() };
+    const callback = (await dave.post('/demo-login/consent', form, false)).res.headers.get('location')!;
+    expect(callback).toContain('error=access_denied');
+    const r = await dave.get(callback);
+    expect(r.text).toContain('The tenant admin did not grant consent');
+    expect(r.text).toContain('AADSTS65004');
+    expect(await connectionOf(h, 'tailspin')).toBeNull();
+    expect((await refusals(h)).map((e) => e.details.reason)).toEqual(['denied']);
+  });
+
   it('keeps what the admin typed and says why, for a domain no tenant has', async () => {
     const h = await start();
     const { agent: dave } = await signIn(h, 'dave', PASSWORD);
