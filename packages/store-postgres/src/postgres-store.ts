@@ -353,6 +353,11 @@ function createTx(sql: Statements, conn: Queryable, isOpen: () => boolean, heads
       return before === null ? null : { state: before, consumedNow: false };
     },
 
+    async deleteExpiredConsentStates(providerId, before) {
+      const [row] = await q().query<{ n: number }>(sql.deleteExpiredConsentStates, [providerId, before]);
+      return Number(row?.n ?? 0);
+    },
+
     async appendAudit(draft) {
       const c = q();
       const known = heads.get(draft.providerId);

@@ -41,6 +41,9 @@ export function statements(schema: string) {
       SET consumed_at = $3::timestamptz, data = jsonb_set(data, '{consumedAt}', to_jsonb($4::text))
       WHERE provider_id = $1 AND id = $2 AND consumed_at IS NULL RETURNING data`,
 
+    deleteExpiredConsentStates: `WITH gone AS (DELETE FROM ${t.consentStates} WHERE provider_id = $1 AND expires_at < $2::timestamptz RETURNING 1)
+      SELECT count(*)::int AS n FROM gone`,
+
     getProvider: `SELECT data FROM ${t.providers} WHERE id = $1`,
     listProviders: `SELECT data FROM ${t.providers} ORDER BY id`,
     putProvider: `INSERT INTO ${t.providers} (id, data) VALUES ($1, $2::jsonb)

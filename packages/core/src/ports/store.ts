@@ -144,6 +144,12 @@ export interface StoreWriter {
    * transaction, like every write.
    */
   consumeConsentState?(providerId: string, id: string, now: string): Promise<ConsentConsumption | null>;
+  /**
+   * Capability `consentStates` (optional): deletes the provider's links whose `expiresAt` is before `before`
+   * (used or not); returns how many. Core calls it when it makes a link, with a day's margin, so the table
+   * stays as small as the links in flight (SQL: `DELETE … WHERE provider_id = $1 AND expires_at < $2`).
+   */
+  deleteExpiredConsentStates?(providerId: string, before: string): Promise<number>;
 }
 
 export interface StoreTx extends StoreReader, StoreWriter {}

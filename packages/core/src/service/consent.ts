@@ -32,6 +32,8 @@ import type { SetupService } from './setup.js';
 export const CONSENT_LINK_TTL_MS = 15 * 60_000;
 
 const STATE_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+/** How long an expired link is kept (so a late callback reads "expired", not "unknown"). */
+const KEEP_EXPIRED_MS = 24 * 60 * 60_000;
 
 export const ConsentStartInput = z.object({
   /** The customer's domain (`contoso.com`) or its tenant id. */
@@ -153,6 +155,8 @@ export class ConsentService {
       consumedAt: null,
     };
     await this.ctx.store.transaction(async (tx) => {
+      // Links expired a day ago are refused as unknown instead of expired: no need to keep them longer.
+      await tx.deleteExpiredConsentStates?.(admin.providerId, ISO(now - KEEP_EXPIRED_MS));
       await tx.insertConsentState!(link);
       await this.audit(tx, admin, 'customer.consent_started', { tenantId, lookup, expiresAt: link.expiresAt }, customer.id);
     });

@@ -393,6 +393,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         return { state: copy(existing), consumedNow: existing.consumedAt === null };
       },
 
+      async deleteExpiredConsentStates(providerId, before) {
+        const t = live();
+        const cutoff = ms(before);
+        let count = 0;
+        for (const s of t.consentStates.list(providerId)) {
+          if (ms(s.expiresAt) < cutoff && t.consentStates.delete(providerId, s.id)) count++;
+        }
+        return count;
+      },
+
       async appendAudit(draft: AuditDraft) {
         const t = live();
         const event = chainAuditEvent(t.lastAudit(draft.providerId), copy(draft));

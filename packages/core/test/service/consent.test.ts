@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore, type Actor, type AuditEvent } from '@jitadmin/core';
+import { consentStateId, createMemoryStore, type Actor, type AuditEvent } from '@jitadmin/core';
 import { createWorld, PROVIDER, type World } from '../support/world.js';
 
 const SESSION = 'binding-of-session-1';
@@ -165,6 +165,21 @@ describe('connecting by admin consent, bound to the expected tenant (invariant 1
     delete (bare as { getConsentState?: unknown }).getConsentState;
     const w2 = await createWorld({ store: bare });
     await expect(w2.jit.startConsent(w2.admin, 'cust-1', { domain: w2.domain })).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('consentStates') });
+  });
+
+  it('forgets links a day after they expired, when the next one is made; a late callback is then unknown', async () => {
+    const w = await world();
+    const old = await w.jit.startConsent(w.admin, w.customerId, { domain: w.tenant.domain, sessionBinding: SESSION });
+    await w.clock.advance(15 * 60_000 + 23 * 3_600_000);
+    await w.jit.startConsent(w.admin, w.customerId, { domain: w.tenant.domain, sessionBinding: SESSION });
+    expect(await w.store.getConsentState!(PROVIDER, consentStateId(old.state))).not.toBeNull();
+    await w.clock.advance(2 * 3_600_000);
+    const kept = await w.jit.startConsent(w.admin, w.customerId, { domain: w.tenant.domain, sessionBinding: SESSION });
+    expect(await w.store.getConsentState!(PROVIDER, consentStateId(old.state))).toBeNull();
+    expect(await w.store.getConsentState!(PROVIDER, consentStateId(kept.state))).not.toBeNull();
+    await expect(w.jit.finishConsent(w.admin, { state: old.state, tenantId: w.tenant.tenantId, sessionBinding: SESSION })).rejects.toMatchObject({
+      details: { reason: 'unknown_state' },
+    });
   });
 
   it('a link made without a session (API token) is bound to its admin only', async () => {

@@ -104,6 +104,24 @@ export function consentStateTests(ctx: SuiteContext): void {
       expect((await consume(PROVIDER_A, s.id, at(2)))?.consumedNow).toBe(true);
     });
 
+    when('deletes the links of a provider that expired before a given instant, and nothing else', async () => {
+      const old = makeConsentState({ expiresAt: at(10) });
+      const used = makeConsentState({ expiresAt: at(20) });
+      const live = makeConsentState({ expiresAt: at(40) });
+      const other = makeConsentState({ providerId: PROVIDER_B, expiresAt: at(10) });
+      for (const s of [old, used, live, other]) await insert(s);
+      await consume(PROVIDER_A, used.id, at(5));
+      const removed = await store.transaction((tx) => {
+        if (!tx.deleteExpiredConsentStates) throw new Error('the store declares consentStates but has no deleteExpiredConsentStates');
+        return tx.deleteExpiredConsentStates(PROVIDER_A, at(30));
+      });
+      expect(removed).toBe(2);
+      expect(await raw(PROVIDER_A, old.id)).toBeUndefined();
+      expect(await raw(PROVIDER_A, used.id)).toBeUndefined();
+      expect(await read(PROVIDER_A, live.id)).toEqual(live);
+      expect(await read(PROVIDER_B, other.id)).toEqual(other);
+    });
+
     when('two consumers at once: the second waits for the first transaction and sees its use', async () => {
       const s = makeConsentState();
       await insert(s);
