@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { hkdfSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Branding, Store } from '@jitadmin/core';
 import express, { type Express, type Request, type Response } from 'express';
@@ -28,6 +27,7 @@ import { requestLogger } from './logging.js';
 import type { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { adminPages } from './pages/admin.js';
+import { consentPages } from './pages/connect.js';
 import { approverPages } from './pages/approver.js';
 import { homePages } from './pages/home.js';
 import { brandingCss, renderPage, type PageChrome } from './pages/layout.js';
@@ -56,6 +56,8 @@ export interface AppSettings {
   /** Sign-in limit per IP per minute (default 30); reveal limit per technician per minute (default 10). */
   signInPerMinute?: number;
   revealPerMinute?: number;
+  /** Consent callbacks (`/connect/callback`, GET and POST) per client address per minute (default 20). */
+  consentCallbackPerMinute?: number;
 }
 
 export interface AppDeps {
@@ -80,7 +82,7 @@ export interface BuiltApp {
   signer: Signer;
   consent: ConsentFlow;
   openapi: Record<string, unknown>;
-  limiters: { signIn: RateLimiter; reveal: RateLimiter };
+  limiters: { signIn: RateLimiter; reveal: RateLimiter; consent: RateLimiter };
 }
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
@@ -96,10 +98,11 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const sessions = createSessionManager({ signer, secure: settings.secureCookies, ttlMs: settings.sessionTtlMinutes * 60_000 });
   const signInLimiter = createRateLimiter({ limit: settings.signInPerMinute ?? 30, windowMs: 60_000 });
   const revealLimiter = createRateLimiter({ limit: settings.revealPerMinute ?? 10, windowMs: 60_000 });
+  // Per client: each callback is a store write and an audit event, so a flood of forged ones is slowed here.
+  const consentLimiter = createRateLimiter({ limit: settings.consentCallbackPerMinute ?? 20, windowMs: 60_000 });
   const consent = createConsentFlow({
     jit: deps.jit,
     clientId: settings.entraClientId,
-    stateSecret: Buffer.from(hkdfSync('sha256', settings.sessionSecret, 'jitadmin-server', 'jitadmin:consent-state', 32)).toString('hex'),
     publicUrl: settings.publicUrl,
     ...(settings.consentAuthorityHost ? { authorityHost: settings.consentAuthorityHost } : {}),
   });
@@ -224,9 +227,10 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(homePages({ ...pageDeps, signInHelp: deps.demo?.signInHelp ?? null }));
   app.use(technicianPages({ ...pageDeps, revealLimiter }));
   app.use(approverPages(pageDeps));
-  app.use(adminPages({ ...pageDeps, consent, ...(deps.onTechnicianRebound ? { onTechnicianRebound: deps.onTechnicianRebound } : {}) }));
+  app.use(adminPages({ ...pageDeps, ...(deps.onTechnicianRebound ? { onTechnicianRebound: deps.onTechnicianRebound } : {}) }));
+  app.use(consentPages({ ...pageDeps, consent, consentLimiter }));
   app.use((req, res) => renderError(req, res, 404, 'There is no such page.'));
   app.use(errorHandler(logger, renderError));
 
-  return { app, routes, signer, consent, openapi, limiters: { signIn: signInLimiter, reveal: revealLimiter } };
+  return { app, routes, signer, consent, openapi, limiters: { signIn: signInLimiter, reveal: revealLimiter, consent: consentLimiter } };
 }

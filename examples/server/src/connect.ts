@@ -1,90 +1,87 @@
 /**
- * Connecting a customer's Entra ID tenant by admin consent. The link comes from entra-adapter's
- * `buildAdminConsentUrl` (signed, expiring state naming provider and customer); the callback is checked by
- * `parseAdminConsentCallback`, then `connectCustomer` records the tenant and runs the preflight, which gets a
- * token for that tenant, so a forged `tenant` parameter leads nowhere.
+ * Connecting a customer's Entra ID tenant by admin consent, bound to the tenant the admin expects (DESIGN.md
+ * invariant 10). Core does the binding (`startConsent` / `checkConsent` / `finishConsent`): the admin names
+ * the customer's domain, the directory resolves it to a tenant, and the store keeps a single-use link for
+ * that tenant, this admin and this session for 15 minutes. This file only turns it into URLs and back.
  *
- * Single use holds across replicas without a table: a state is refused once the customer was consented after
- * the state was issued; each replica also remembers the state ids it has accepted.
+ * The callback shows a confirmation (the tenant's name and default domain, read with a token for it) and
+ * connects only on a POST from the same session with its CSRF token; see docs/security.md.
  */
-import type { Actor, Customer } from '@jitadmin/core';
-import { ForbiddenError, ValidationError } from '@jitadmin/core';
-import { buildAdminConsentUrl, parseAdminConsentCallback } from '@jitadmin/entra-adapter';
+import type { Actor, ConsentCheck, Customer } from '@jitadmin/core';
+import { adminConsentUrl, readAdminConsentCallback } from '@jitadmin/entra-adapter';
+import type { AuthContext } from './auth/context.js';
+import { sessionBinding } from './auth/session-binding.js';
 import type { JitRuntime } from './runtime.js';
 
-export const CONSENT_TTL_MS = 15 * 60_000;
+type Query = Record<string, string | readonly string[] | undefined>;
+type Caller = Pick<AuthContext, 'session'> & { actor: Actor };
+
+export interface ConsentLinkResult {
+  url: string;
+  expiresAt: string;
+  expectedTenant: { tenantId: string; lookup: string; cloud: string | null };
+}
 
 export interface ConsentFlow {
-  start(actor: Actor, customerId: string): Promise<{ url: string; expiresAt: string }>;
-  /** Completes the connection; throws a JitError (bad or reused state, refused consent, unknown customer). */
-  finish(actor: Actor, query: Record<string, string | readonly string[] | undefined>): Promise<Customer>;
+  /** A consent link for the tenant of `domain` (a domain name or tenant id). */
+  start(caller: Caller, customerId: string, input: { domain: string }): Promise<ConsentLinkResult>;
+  /**
+   * Microsoft's redirect back: checks it (a refusal is audited and spends the link) and returns what the
+   * confirmation page shows, with the fields its form posts back.
+   */
+  check(caller: Caller, query: Query): Promise<ConsentCheck & { form: { state: string; tenant: string } }>;
+  /** The confirmation: uses the link up and connects; throws a JitError for anything else. */
+  finish(caller: Caller, input: { state: string; tenant: string | null; denied?: string }): Promise<Customer>;
+  /** Microsoft reported no consent: spends the link, audits, and throws the refusal. */
+  decline(caller: Caller, query: Query): Promise<never>;
 }
 
 export function createConsentFlow(deps: {
-  jit: JitRuntime;
+  jit: Pick<JitRuntime, 'startConsent' | 'checkConsent' | 'finishConsent'>;
   clientId: string;
-  stateSecret: string;
   publicUrl: string;
   /** Where the consent page lives (Microsoft's login host; the demo's own route in demo mode). */
   authorityHost?: string;
-  now?: () => number;
 }): ConsentFlow {
-  const now = deps.now ?? Date.now;
   const redirectUri = `${deps.publicUrl}/connect/callback`;
-  const accepted = new Map<string, number>();
-  const requireAdmin = (actor: Actor) => {
-    if (actor.kind === 'person' && !actor.appRoles.includes('admin')) {
-      throw new ForbiddenError('FORBIDDEN', 'only an admin may connect a customer tenant');
-    }
-  };
   return {
-    async start(actor, customerId) {
-      requireAdmin(actor);
-      await deps.jit.getCustomer(actor, customerId); // NOT_FOUND for unknown ids and another provider's
-      const issuedAt = now();
-      const url = buildAdminConsentUrl({
+    async start(caller, customerId, input) {
+      const link = await deps.jit.startConsent(caller.actor, customerId, { domain: input.domain, sessionBinding: sessionBinding(caller) });
+      const url = adminConsentUrl({
         clientId: deps.clientId,
         redirectUri,
-        stateSecret: deps.stateSecret,
-        providerId: actor.providerId,
-        customerId,
-        now: issuedAt,
-        ttlMs: CONSENT_TTL_MS,
+        state: link.state,
         ...(deps.authorityHost ? { authorityHost: deps.authorityHost } : {}),
       });
-      return { url, expiresAt: new Date(issuedAt + CONSENT_TTL_MS).toISOString() };
+      return { url, expiresAt: link.expiresAt, expectedTenant: link.expectedTenant };
     },
-    async finish(actor, query) {
-      requireAdmin(actor);
-      const result = parseAdminConsentCallback(query, { stateSecret: deps.stateSecret, now: now() });
-      if (!result.ok && result.reason !== 'denied' && result.reason !== 'refused') throw result.error;
-      if (result.providerId !== actor.providerId || !result.customerId || !result.stateId) {
-        throw new ValidationError('the consent link was issued for another provider', { field: 'state' });
-      }
-      for (const [id, until] of accepted) if (until <= now()) accepted.delete(id);
-      if (accepted.has(result.stateId)) throw new ValidationError('this consent link was used already; start again', { field: 'state' });
-      const customer = await deps.jit.getCustomer(actor, result.customerId);
-      if (!result.ok) throw result.error;
-      // The state expires CONSENT_TTL_MS after it was issued; a consent recorded since then used it up.
-      const consentedAt = customer.connection?.consentedAt ? Date.parse(customer.connection.consentedAt) : 0;
-      const issuedAt = parseIssuedAt(query) ?? 0;
-      if (customer.connection?.status === 'connected' && consentedAt >= issuedAt && issuedAt > 0) {
-        throw new ValidationError('this consent link was used already; start again', { field: 'state' });
-      }
-      accepted.set(result.stateId, now() + CONSENT_TTL_MS);
-      return deps.jit.connectCustomer(actor, result.customerId, { tenantId: result.tenantId });
+    async check(caller, query) {
+      const reply = readAdminConsentCallback(query);
+      const checked = await deps.jit.checkConsent(caller.actor, { state: reply.state, tenantId: reply.tenantId, sessionBinding: sessionBinding(caller) });
+      return { ...checked, form: { state: reply.state, tenant: reply.tenantId ?? '' } };
+    },
+    finish(caller, input) {
+      return deps.jit.finishConsent(caller.actor, {
+        state: input.state,
+        tenantId: input.tenant || null,
+        sessionBinding: sessionBinding(caller),
+        ...(input.denied !== undefined ? { denied: input.denied } : {}),
+      });
+    },
+    async decline(caller, query) {
+      const reply = readAdminConsentCallback(query);
+      await deps.jit.finishConsent(caller.actor, {
+        state: reply.state,
+        tenantId: reply.tenantId,
+        sessionBinding: sessionBinding(caller),
+        denied: reply.denied ?? 'no consent',
+      });
+      throw new Error('unreachable: a declined consent is always refused');
     },
   };
 }
 
-/** When the state was issued: its expiry minus the lifetime we gave it (the helper signs `exp`). */
-function parseIssuedAt(query: Record<string, string | readonly string[] | undefined>): number | null {
-  const state = query.state;
-  if (typeof state !== 'string') return null;
-  try {
-    const payload = JSON.parse(Buffer.from(state.split('.')[0] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
-    return typeof payload.exp === 'number' ? payload.exp - CONSENT_TTL_MS : null;
-  } catch {
-    return null;
-  }
+/** Whether Microsoft's redirect reports no consent (an `error`, or no `admin_consent=True`). */
+export function isDeclined(query: Query): boolean {
+  return readAdminConsentCallback(query).denied !== undefined;
 }

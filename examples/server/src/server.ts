@@ -15,6 +15,7 @@ import {
   createJitAdmin,
   DEFAULT_SECRET_BOX_KEY_ID,
   generateSecretBoxKey,
+  type Clock,
   type DirectoryAdapter,
   type JitAdminOptions,
   type Logger as CoreLogger,
@@ -50,6 +51,8 @@ export interface StartOptions {
   ephemeralSecrets?: boolean;
   /** Collect Node's default process metrics (default true). */
   defaultMetrics?: boolean;
+  /** Core's clock (tests: `createTestClock`, e.g. to let a consent link expire). */
+  clock?: Clock;
 }
 
 export interface RunningServer {
@@ -174,6 +177,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const jit = createJitAdmin({
     store,
     directory,
+    ...(options.clock ? { clock: options.clock } : {}),
     secretBox: createAesGcmSecretBox(secretBoxKeys),
     logger: coreLogger,
     events: {

@@ -118,21 +118,23 @@ describe('customers', () => {
     expect(gone.status).toBe(200);
     expect((gone.body as Customer).connection?.status ?? 'none').not.toBe('connected');
     for (const action of ['connect', 'check', 'disconnect', 'consent-link', 'revoke-all']) {
-      const r = await h.call('POST', `/api/v1/customers/${other.customerId}/${action}`, { as: 'dave', body: action === 'connect' ? { tenantId } : {} });
+      const body = action === 'connect' ? { tenantId } : action === 'consent-link' ? { domain: 'tailspintoys.onmicrosoft.com' } : {};
+      const r = await h.call('POST', `/api/v1/customers/${other.customerId}/${action}`, { as: 'dave', body });
       expect(r.status, action).toBe(404);
     }
     expect((await h.call('POST', '/api/v1/customers/fabrikam/check', { as: 'alice' })).status).toBe(403);
   });
 
-  it('connects a tenant by admin consent: signed single-use link, demo consent page, callback', async () => {
-    const link = await h.call('POST', '/api/v1/customers/tailspin/consent-link', { as: 'dave' });
+  it('connects a tenant by admin consent: single-use link bound to the tenant, demo consent page, callback, confirmation', async () => {
+    const admin = h.sessionFor('dave');
+    const asAdmin = { headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf } };
+    const link = await h.call('POST', '/api/v1/customers/tailspin/consent-link', { ...asAdmin, body: { domain: 'tailspintoys.onmicrosoft.com' } });
     expect(link.status).toBe(200);
     const url = new URL((link.body as { url: string }).url);
     expect(url.pathname).toBe('/demo-login/organizations/v2.0/adminconsent');
     expect(url.searchParams.get('state')).toBeTruthy();
-    expect((await h.call('POST', '/api/v1/customers/tailspin/consent-link', { as: 'alice' })).status).toBe(403);
+    expect((await h.call('POST', '/api/v1/customers/tailspin/consent-link', { as: 'alice', body: { domain: 'tailspintoys.onmicrosoft.com' } })).status).toBe(403);
 
-    const admin = h.sessionFor('dave');
     const tailspin = h.server.demo!.fake.tenants().find((t) => t.displayName === 'Tailspin Toys')!;
     const form = new URLSearchParams({ ...Object.fromEntries(url.searchParams), tenantId: tailspin.tenantId, decision: 'accept', _csrf: admin.csrf });
     const consent = await fetch(`${h.url}/demo-login/consent`, {
@@ -145,7 +147,13 @@ describe('customers', () => {
     const callback = consent.headers.get('location')!;
     expect(callback).toContain('/connect/callback?');
     expect(callback).toContain('admin_consent=True');
-    const done = await fetch(callback, { headers: { cookie: admin.cookie, accept: 'text/html' }, redirect: 'manual' });
+    const check = await fetch(callback, { headers: { cookie: admin.cookie, accept: 'text/html' }, redirect: 'manual' });
+    expect(check.status).toBe(200);
+    expect(await check.text()).toContain('Confirm the tenant');
+    const confirmForm = new URLSearchParams({ _csrf: admin.csrf, state: url.searchParams.get('state')!, tenant: tailspin.tenantId });
+    const post = (cookie: string) =>
+      fetch(`${h.url}/connect/callback`, { method: 'POST', headers: { cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: confirmForm, redirect: 'manual' });
+    const done = await post(admin.cookie);
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('Tailspin Toys is connected');
     const customer = (await h.call('GET', '/api/v1/customers/tailspin', { as: 'dave' })).body as Customer;
@@ -153,6 +161,7 @@ describe('customers', () => {
 
     const replay = await fetch(callback, { headers: { cookie: admin.cookie, accept: 'text/html' }, redirect: 'manual' });
     expect(replay.status).toBe(400);
+    expect((await post(admin.cookie)).status).toBe(400);
     const tampered = callback.replace(/state=([^&]+)/, (_m, s: string) => `state=${s.slice(0, -3)}abc`);
     expect((await fetch(tampered, { headers: { cookie: admin.cookie, accept: 'text/html' }, redirect: 'manual' })).status).toBe(400);
     const asTech = await fetch(callback, { headers: { cookie: h.sessionFor('alice').cookie, accept: 'text/html' }, redirect: 'manual' });

@@ -94,10 +94,13 @@ describe('admin pages', () => {
     await eventually(async () => ((await h.store.getGrant('demo', g.id))!.state === 'closed' ? true : undefined));
   });
 
-  it('connect sends the admin to the consent page', async () => {
-    const r = await dave.post('/admin/customers/tailspin/connect', { _csrf: await dave.csrf() }, false);
-    expect(r.res.status).toBe(303);
-    expect(r.res.headers.get('location')).toContain('/demo-login/organizations/v2.0/adminconsent?client_id=');
+  it('connect asks for the domain, then shows the tenant it found and the link to the consent page', async () => {
+    const form = await dave.get('/admin/customers/tailspin/connect');
+    expect(form.text).toContain('name="domain"');
+    const r = await dave.post('/admin/customers/tailspin/connect', { _csrf: await dave.csrf(), domain: 'tailspintoys.onmicrosoft.com' }, false);
+    expect(r.res.status).toBe(200);
+    expect(r.text).toContain('6f1c0b8e-1a2b-4c3d-8e9f-0a1b2c3d4e03');
+    expect(r.text).toMatch(/id="consent-link" href="[^"]*\/demo-login\/organizations\/v2.0\/adminconsent\?client_id=/);
   });
 });
 

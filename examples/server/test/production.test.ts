@@ -128,11 +128,20 @@ describe('production mode', () => {
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
     const customer = (await (await api('POST', '/customers', { name: 'Litware' })).json()) as Customer;
-    const link = (await (await api('POST', `/customers/${customer.id}/consent-link`)).json()) as { url: string };
+    // Bound to the tenant Microsoft's discovery document names for the customer's domain (before consent).
+    const link = (await (await api('POST', `/customers/${customer.id}/consent-link`, { domain: 'litware.onmicrosoft.com' })).json()) as {
+      url: string;
+      expectedTenant: { tenantId: string };
+    };
     expect(link.url).toMatch(/^https:\/\/login\.microsoftonline\.com\/organizations\/v2\.0\/adminconsent\?/);
+    expect(link.expectedTenant.tenantId).toBe(customerTenantId);
 
     fake.setConsentDecision({ tenantId: customerTenantId, accept: true });
-    const done = await agent.get(link.url);
+    const check = await agent.get(link.url);
+    expect(check.res.status).toBe(200);
+    expect(check.text).toMatch(/data-tenant-name>Litware</);
+    const state = /name="state" value="([^"]*)"/.exec(check.text)![1]!;
+    const done = await agent.post('/connect/callback', { _csrf: csrf, state, tenant: customerTenantId });
     expect(done.res.status).toBe(200);
     expect(done.text).toContain('Litware is connected');
 

@@ -34,3 +34,11 @@ export { evaluateRequest, entitlementsFor, type PolicyDecision, type PolicyReque
 export { planCredential, ruleWarnings, tapAnswer, p2Answer, RuleWarning, type CredentialPlan } from './policy/tenant-fit.js';
 export { Scheduler, type SchedulerStats } from './scheduler/scheduler.js';
 export { verifyProviderChain } from './service/setup.js';
+export {
+  CONSENT_LINK_TTL_MS,
+  ConsentCallbackInput,
+  ConsentStartInput,
+  consentStateId,
+  type ConsentCheck,
+  type ConsentLinkStart,
+} from './service/consent.js';

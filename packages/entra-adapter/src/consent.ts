@@ -4,9 +4,13 @@
  * `error`/`error_description`. The `state` we send is signed (HMAC-SHA256) and expires, so a callback can only
  * complete a connection we started, for the provider and customer we started it for.
  *
- * Never trust `tenant` from the callback on its own: anyone can craft that URL. Confirm it by getting a token
- * for that tenant (`adapter.getTenantInfo(tenantId)`), which succeeds only where our app was consented.
- * Replay protection is the caller's: record `stateId` and accept each one once.
+ * Never trust `tenant` from the callback on its own: anyone can craft that URL, with the tenant id of any
+ * tenant that has consented to the app. A token for that tenant proves only that *some* admin of it consented,
+ * not that it is the customer's. Bind the link to the tenant you expect instead: `adminConsentUrl` takes a
+ * state that your store keeps with the expected tenant (see core's `startConsent` / `finishConsent`), and
+ * `readAdminConsentCallback` hands back what Microsoft sent for you to compare. `buildAdminConsentUrl` /
+ * `parseAdminConsentCallback` (a signed, expiring state naming provider and customer, no tenant) remain for
+ * callers that keep no state; they do not bind a tenant.
  *
  * @module
  */
@@ -62,7 +66,55 @@ function sign(data: string, secret: string): string {
   return createHmac('sha256', secret).update(data).digest('base64url');
 }
 
-/** The admin-consent URL for one customer, with a signed, expiring `state`. */
+/**
+ * The admin-consent URL for a `state` the caller made and keeps (core's `startConsent` gives one). Microsoft
+ * sends the state back unchanged to `redirectUri`.
+ */
+export function adminConsentUrl(input: { clientId: string; redirectUri: string; state: string; authorityHost?: string }): string {
+  for (const field of ['clientId', 'redirectUri', 'state'] as const) {
+    if (typeof input[field] !== 'string' || input[field].length === 0) {
+      throw new ValidationError(`entra: ${field} is required`, { field });
+    }
+  }
+  let redirect: URL;
+  try {
+    redirect = new URL(input.redirectUri);
+  } catch {
+    throw new ValidationError('entra: redirectUri must be an absolute URL', { field: 'redirectUri' });
+  }
+  const url = new URL(`${(input.authorityHost ?? 'https://login.microsoftonline.com').replace(/\/+$/, '')}/organizations/v2.0/adminconsent`);
+  url.searchParams.set('client_id', input.clientId);
+  url.searchParams.set('scope', 'https://graph.microsoft.com/.default');
+  url.searchParams.set('redirect_uri', redirect.toString());
+  url.searchParams.set('state', input.state);
+  return url.toString();
+}
+
+/** What Microsoft's redirect back carries, unverified: for core's `checkConsent` / `finishConsent`. */
+export interface AdminConsentReply {
+  /** `state` as sent back ('' when missing or repeated). */
+  state: string;
+  /** `tenant` when it is a GUID (lower-case), else null. */
+  tenantId: string | null;
+  /** Present when Microsoft reports no consent: its `error` and `error_description`, printable and short. */
+  denied?: string;
+}
+
+/** Reads Microsoft's redirect back (`admin_consent=True&tenant=…&state=…`, or `error=…`); trusts nothing in it. */
+export function readAdminConsentCallback(query: Query): AdminConsentReply {
+  const state = param(query, 'state') ?? '';
+  const tenantParam = param(query, 'tenant');
+  const tenantId = tenantParam && GUID.test(tenantParam) ? tenantParam.toLowerCase() : null;
+  const error = param(query, 'error');
+  if (error) {
+    const description = param(query, 'error_description');
+    return { state, tenantId, denied: `${clean(error).slice(0, 100)}${description ? ` — ${clean(description)}` : ''}` };
+  }
+  if (param(query, 'admin_consent')?.toLowerCase() !== 'true') return { state, tenantId, denied: 'admin_consent was not granted' };
+  return { state, tenantId };
+}
+
+/** The admin-consent URL for one customer, with a signed, expiring `state` (binds no tenant: see above). */
 export function buildAdminConsentUrl(input: AdminConsentUrlInput): string {
   requireSecret(input.stateSecret);
   for (const field of ['clientId', 'redirectUri', 'providerId', 'customerId'] as const) {

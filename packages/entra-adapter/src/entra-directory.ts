@@ -17,6 +17,7 @@ import {
   type DirectoryCapabilities,
   type IssuedTemporaryAccessPass,
   type NewAccount,
+  type ResolvedTenant,
   type RoleAssignmentRef,
   type RoleAssignmentRequest,
   type RoleDefinition,
@@ -33,6 +34,7 @@ import { mailNicknameFor, isSafeTenantId, unknowablePassword } from './naming.js
 import { quote, segment } from './odata.js';
 import { resolveOptions, type EntraDirectoryOptions, type ResolvedOptions } from './options.js';
 import { RoleAssignments } from './role-assignments.js';
+import { resolveTenant } from './tenant-discovery.js';
 import { TenantProbe } from './tenant-probe.js';
 import { TokenProvider } from './token-provider.js';
 
@@ -47,6 +49,8 @@ export interface EntraDirectoryAdapter extends DirectoryAdapter {
   setTenantCapabilities(tenantId: string, capabilities: KnownTenantCapabilities): void;
   /** What the adapter currently believes about a tenant. */
   tenantCapabilities(tenantId: string): KnownTenantCapabilities;
+  /** Always present on this adapter: the tenant's OpenID discovery document, no token needed. */
+  resolveTenant(domainOrTenantId: string): Promise<ResolvedTenant | null>;
 }
 
 const USER_SELECT = 'id,userPrincipalName,displayName,accountEnabled,employeeType,createdDateTime';
@@ -113,6 +117,11 @@ class EntraDirectory implements EntraDirectoryAdapter {
 
   getTenantInfo(tenantId: string): Promise<TenantInfo> {
     return this.run('getTenantInfo', tenantId, () => this.probe.tenantInfo(tenantId));
+  }
+
+  /** The tenant's OpenID discovery document (no token): see `tenant-discovery.ts`. */
+  resolveTenant(domainOrTenantId: string): Promise<ResolvedTenant | null> {
+    return resolveTenant(domainOrTenantId, { authorityHost: this.o.authorityHost, fetch: this.o.fetch, requestTimeoutMs: this.o.requestTimeoutMs });
   }
 
   preflight(tenantId: string): Promise<TenantCapabilities> {

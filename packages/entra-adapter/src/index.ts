@@ -16,7 +16,16 @@ export { entraDirectory, type EntraDirectoryAdapter, type KnownTenantCapabilitie
 export type { EntraDirectoryOptions } from './options.js';
 export type { EntraCredential } from './token-provider.js';
 export type { RetrySettings } from './graph-http.js';
-export { buildAdminConsentUrl, parseAdminConsentCallback, type AdminConsentCallback, type AdminConsentUrlInput } from './consent.js';
+export {
+  adminConsentUrl,
+  buildAdminConsentUrl,
+  parseAdminConsentCallback,
+  readAdminConsentCallback,
+  type AdminConsentCallback,
+  type AdminConsentReply,
+  type AdminConsentUrlInput,
+} from './consent.js';
+export { resolveTenant, type ResolveTenantOptions } from './tenant-discovery.js';
 export {
   MARKER_PROPERTY,
   MARKER_VALUE,

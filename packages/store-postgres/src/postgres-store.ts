@@ -15,6 +15,7 @@ import {
   decodeGrantCursor,
   encodeGrantCursor,
   type AuditEvent,
+  type ConsentState,
   type Grant,
   type GrantPage,
   type Store,
@@ -57,7 +58,7 @@ export interface PostgresStore extends Store {
 }
 
 /** What this store can do (`atomicClaim`: several replicas may share it). */
-export const capabilities: StoreCapabilities = Object.freeze({ atomicClaim: true, durable: true });
+export const capabilities: StoreCapabilities = Object.freeze({ atomicClaim: true, durable: true, consentStates: true });
 
 const GRANT_LIST_DEFAULT = 100;
 const GRANT_LIST_MAX = 1000;
@@ -182,6 +183,9 @@ function createReader(sql: Statements, q: () => Queryable): StoreReader {
           ? await q().query(sql.listAudit, [providerId, after, limit])
           : await q().query(sql.listAuditByGrant, [providerId, after, limit, query.grantId]);
       return rows.map((r) => r.event as AuditEvent);
+    },
+    async getConsentState(providerId, id) {
+      return dataOf<ConsentState>(await q().query(sql.getConsentState, [providerId, id]));
     },
   };
 }
@@ -332,6 +336,26 @@ function createTx(sql: Statements, conn: Queryable, isOpen: () => boolean, heads
 
     async putTechnicianAccount(account) {
       await q().query(sql.putTechnicianAccount, [account.providerId, account.customerId, account.technicianId, json(account)]);
+    },
+
+    async insertConsentState(state) {
+      if (state.consumedAt !== null) {
+        throw new ValidationError(`${STORE_NAME}: a new consent link must not be consumed`, { field: 'consumedAt' });
+      }
+      const rows = await q().query(sql.insertConsentState, [state.providerId, state.id, state.expiresAt, json(state)]);
+      if (rows.length === 0) throw new ConflictError('CONFLICT', `${STORE_NAME}: this consent link exists already`);
+    },
+    async consumeConsentState(providerId, id, now) {
+      // The UPDATE takes the row lock: a concurrent consumer waits here, then finds consumed_at set.
+      const [used] = await q().query(sql.consumeConsentState, [providerId, id, now, now]);
+      if (used !== undefined) return { state: { ...(used.data as ConsentState), consumedAt: null }, consumedNow: true };
+      const before = dataOf<ConsentState>(await q().query(sql.getConsentState, [providerId, id]));
+      return before === null ? null : { state: before, consumedNow: false };
+    },
+
+    async deleteExpiredConsentStates(providerId, before) {
+      const [row] = await q().query<{ n: number }>(sql.deleteExpiredConsentStates, [providerId, before]);
+      return Number(row?.n ?? 0);
     },
 
     async appendAudit(draft) {

@@ -22,6 +22,7 @@ export function statements(schema: string) {
     accounts: `${s}.technician_accounts`,
     audit: `${s}.audit`,
     heads: `${s}.audit_heads`,
+    consentStates: `${s}.consent_states`,
   };
   /** The live grant other than `id` holding the key of provider, technician, customer, roles (parameter numbers). */
   const liveHolder = (provider: number, id: number, technician: number, customer: number, roles: number) =>
@@ -30,6 +31,18 @@ export function statements(schema: string) {
        AND o.roles_key = $${roles} AND o.state IN ${LIVE_STATES_SQL} AND o.id <> $${id}`;
   return {
     tables: t,
+
+    getConsentState: `SELECT data FROM ${t.consentStates} WHERE provider_id = $1 AND id = $2`,
+    /** No row back: a link with this id exists already. */
+    insertConsentState: `INSERT INTO ${t.consentStates} (provider_id, id, expires_at, consumed_at, data)
+      VALUES ($1, $2, $3::timestamptz, NULL, $4::jsonb) ON CONFLICT (provider_id, id) DO NOTHING RETURNING 1 AS ok`,
+    /** The row as it was (consumed_at still null) when this call used it up; no row: used already, or none. */
+    consumeConsentState: `UPDATE ${t.consentStates}
+      SET consumed_at = $3::timestamptz, data = jsonb_set(data, '{consumedAt}', to_jsonb($4::text))
+      WHERE provider_id = $1 AND id = $2 AND consumed_at IS NULL RETURNING data`,
+
+    deleteExpiredConsentStates: `WITH gone AS (DELETE FROM ${t.consentStates} WHERE provider_id = $1 AND expires_at < $2::timestamptz RETURNING 1)
+      SELECT count(*)::int AS n FROM gone`,
 
     getProvider: `SELECT data FROM ${t.providers} WHERE id = $1`,
     listProviders: `SELECT data FROM ${t.providers} ORDER BY id`,

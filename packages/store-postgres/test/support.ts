@@ -71,6 +71,10 @@ export function sqlInspector(db: RawDb, schema: string): StoreInspector {
       }
       return parts.join('\n');
     },
+    async rawConsentState(providerId, id) {
+      const { rows } = await db.query(`SELECT * FROM ${s}.consent_states WHERE provider_id = $1 AND id = $2`, [providerId, id]);
+      return rows[0] ?? null;
+    },
     async corruptAudit(providerId, seq) {
       const { rows } = await db.query(
         `UPDATE ${s}.audit SET event = jsonb_set(event, '{details,tampered}', 'true'::jsonb)
@@ -82,7 +86,7 @@ export function sqlInspector(db: RawDb, schema: string): StoreInspector {
   };
 }
 
-const TABLES = ['providers', 'technicians', 'customers', 'rules', 'grants', 'grant_secrets', 'technician_accounts', 'audit', 'audit_heads'];
+const TABLES = ['providers', 'technicians', 'customers', 'rules', 'grants', 'grant_secrets', 'technician_accounts', 'audit', 'audit_heads', 'consent_states'];
 
 /** Empties every table of the schema (fast; the migrated schema stays). */
 async function truncateAll(db: RawDb, schema: string): Promise<void> {

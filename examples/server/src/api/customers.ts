@@ -2,7 +2,8 @@
 import { ConnectInput, Customer, CustomerInput, RevokeInput } from '@jitadmin/core';
 import type { ApiDeps } from './deps.js';
 import { route, type AnyRoute } from './route.js';
-import { ConnectionHealth, ConsentLink, CustomerList, CustomerParams, RevokeAllResult } from './schemas.js';
+import { getAuth } from '../auth/context.js';
+import { ConnectionHealth, ConsentLink, ConsentLinkInput, CustomerList, CustomerParams, RevokeAllResult } from './schemas.js';
 
 export function customerRoutes(deps: ApiDeps): AnyRoute[] {
   const tag = 'customers';
@@ -30,9 +31,11 @@ export function customerRoutes(deps: ApiDeps): AnyRoute[] {
     }),
     route({
       method: 'post', path: '/customers/:customerId/consent-link', operationId: 'createConsentLink', tag,
-      summary: "Admin-consent link for the customer's Entra ID tenant (signed, expiring, single use)",
-      params: CustomerParams, response: ConsentLink, responseName: 'ConsentLink',
-      handler: ({ actor, params }) => deps.consent.start(actor, params.customerId),
+      summary:
+        "Admin-consent link for the customer's Entra ID tenant: the tenant is found from the domain given and only its consent can " +
+        'connect the customer; single use, 15 minutes, bound to this admin (and session, when called with a session cookie)',
+      params: CustomerParams, body: ConsentLinkInput, bodyName: 'ConsentLinkInput', response: ConsentLink, responseName: 'ConsentLink',
+      handler: ({ actor, params, body, res }) => deps.consent.start({ actor, session: getAuth(res)?.session ?? null }, params.customerId, body),
     }),
     route({
       method: 'post', path: '/customers/:customerId/check', operationId: 'checkConnection', tag,

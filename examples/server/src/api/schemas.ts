@@ -78,7 +78,17 @@ export const TechnicianList = z.object({ items: z.array(Technician) });
 export const EntitlementList = z.object({ items: z.array(Entitlement) });
 export const AuditList = z.object({ items: z.array(AuditEvent) });
 export const RevokeAllResult = z.object({ revoked: z.array(z.string()) });
-export const ConsentLink = z.object({ url: z.string(), expiresAt: z.string() });
+export const ConsentLinkInput = z.object({
+  domain: z.string().min(1).max(255).describe("The customer's domain (contoso.com) or Entra ID tenant id; the link is bound to its tenant"),
+});
+
+export const ConsentLink = z.object({
+  url: z.string().describe("Microsoft's admin-consent page; send the customer's admin there"),
+  expiresAt: z.string(),
+  expectedTenant: z
+    .object({ tenantId: z.string(), lookup: z.string(), cloud: z.string().nullable() })
+    .describe('The tenant the link is bound to: check it is your customer before sending the link'),
+});
 
 export const Me = z.object({
   technician: Technician,

@@ -7,7 +7,6 @@ import { ForbiddenError, NotFoundError } from '@jitadmin/core';
 import { Router } from 'express';
 import { INVITE_PREFIX } from '../auth/roster.js';
 import { rebindTechnician, type IdentityBindingDeps } from '../auth/identity-binding.js';
-import type { ConsentFlow } from '../connect.js';
 import { html, type Html } from '../http/html.js';
 import { csrfField } from './layout.js';
 import { ROLE_NAMES, roleName } from './roles.js';
@@ -33,7 +32,7 @@ function age(ms: number): string {
   return `${Math.round(ms / 86_400_000)} d`;
 }
 
-function health(c: Customer, h: ConnectionHealth | null = null): Html {
+export function health(c: Customer, h: ConnectionHealth | null = null): Html {
   const conn = c.connection;
   if (!conn) return html`<span class="state state-none">not connected</span>`;
   const caps = conn.capabilities;
@@ -53,7 +52,8 @@ function health(c: Customer, h: ConnectionHealth | null = null): Html {
     ${(h?.ruleWarnings ?? []).map((w) => html`<div class="error" data-rule-warning="${w.code}"><small>Rule <code>${w.ruleId}</code> cannot work here: ${w.message}</small></div>`)}`;
 }
 
-export function adminPages(deps: PageDeps & { consent: ConsentFlow; onTechnicianRebound?: IdentityBindingDeps['onTechnicianRebound'] }): Router {
+/** The consent pages (connect, callback) are in `connect.ts`. */
+export function adminPages(deps: PageDeps & { onTechnicianRebound?: IdentityBindingDeps['onTechnicianRebound'] }): Router {
   const router = Router();
 
   router.get(
@@ -68,7 +68,7 @@ export function adminPages(deps: PageDeps & { consent: ConsentFlow; onTechnician
 <table><thead><tr><th scope="col">Customer</th><th scope="col">Connection</th><th scope="col">Actions</th></tr></thead><tbody>
 ${customers.map(
   (c) => html`<tr data-customer="${c.id}"><td>${c.name}<br><small><code>${c.id}</code></small></td><td>${health(c, healths.get(c.id) ?? null)}</td><td class="actions">
-    <form method="post" action="/admin/customers/${c.id}/connect">${csrfField(auth)}<button type="submit">${c.connection?.status === 'connected' ? 'Reconnect Entra ID' : 'Connect Entra ID'}</button></form>
+    <a class="button" href="/admin/customers/${c.id}/connect">${c.connection?.status === 'connected' ? 'Reconnect Entra ID' : 'Connect Entra ID'}</a>
     ${c.connection ? html`<form method="post" action="/admin/customers/${c.id}/check">${csrfField(auth)}<button type="submit">Check connection</button></form>
     <form method="post" action="/admin/customers/${c.id}/disconnect">${csrfField(auth)}<button type="submit">Disconnect</button></form>` : ''}
     <details><summary>Break glass</summary>
@@ -97,13 +97,6 @@ ${customers.map(
     }),
   );
   router.post(
-    '/admin/customers/:customerId/connect',
-    action(deps, toCustomers, async (req, res, auth) => {
-      const { url } = await deps.consent.start(auth.actor, String(req.params.customerId));
-      res.redirect(303, url);
-    }),
-  );
-  router.post(
     '/admin/customers/:customerId/check',
     action(deps, toCustomers, async (req, _res, auth) => {
       const c = await deps.jit.checkConnection(auth.actor, String(req.params.customerId));
@@ -127,22 +120,6 @@ ${customers.map(
     }),
   );
 
-  router.get('/connect/callback', async (req, res, next) => {
-    const auth = res.locals.auth as Parameters<typeof requireAdmin>[0] & { actor: import('@jitadmin/core').Actor } | undefined;
-    if (!auth) return res.redirect(303, `/signin?returnTo=${encodeURIComponent(req.originalUrl)}`);
-    try {
-      const query = req.query as Record<string, string | string[] | undefined>;
-      const customer = await deps.consent.finish(auth.actor, query);
-      const ok = customer.connection?.status === 'connected';
-      await show(deps, req, res, {
-        title: ok ? `${customer.name} is connected` : `${customer.name}: connection needs attention`,
-        status: 200,
-        body: html`<div>${health(customer, await deps.jit.connectionHealth(auth.actor, customer.id))}</div><p><a href="/admin/customers">Back to customers</a></p>`,
-      });
-    } catch (error) {
-      next(error);
-    }
-  });
 
   router.get(
     '/admin/technicians',

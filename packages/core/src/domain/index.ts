@@ -6,3 +6,4 @@ export * from './grant.js';
 export * from './audit.js';
 export * from './role-catalogue.js';
 export * from './grant-end.js';
+export * from './consent.js';

@@ -94,6 +94,14 @@ export interface TenantInfo {
   defaultDomain: string | null;
 }
 
+/** A tenant found from a domain before anyone consented (see `DirectoryAdapter.resolveTenant`). */
+export interface ResolvedTenant {
+  /** Lower-case GUID. */
+  tenantId: string;
+  /** The cloud the tenant lives in, as the directory names it (Entra: `cloud_instance_name`), when known. */
+  cloud: string | null;
+}
+
 export interface RoleDefinition {
   /** Template id (stable across tenants). */
   id: string;
@@ -117,6 +125,13 @@ export interface DirectoryAdapter {
    * (`CONNECTION_BROKEN`, or `tokenOk: false`); core then marks the connection broken.
    */
   preflight(tenantId: string): Promise<TenantCapabilities>;
+  /**
+   * Optional: which tenant a domain (or tenant id) belongs to, without a token and before any consent (Entra:
+   * the tenant's OpenID discovery document). Null when the directory knows no such tenant; a domain that is
+   * not one (spaces, a URL) is a `VALIDATION_FAILED` (field `domain`). Connecting by admin consent needs it:
+   * the consent link is bound to the tenant it returns.
+   */
+  resolveTenant?(domainOrTenantId: string): Promise<ResolvedTenant | null>;
   listRoleDefinitions(tenant: TenantRef): Promise<RoleDefinition[]>;
 
   /**

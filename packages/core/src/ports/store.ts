@@ -1,4 +1,5 @@
 import type { AuditDraft, AuditEvent } from '../domain/audit.js';
+import type { ConsentState } from '../domain/consent.js';
 import type { Customer } from '../domain/customer.js';
 import type { Grant, GrantState, TechnicianAccount } from '../domain/grant.js';
 import type { Provider, Technician } from '../domain/provider.js';
@@ -67,6 +68,20 @@ export interface StoreReader {
   listTechnicianAccounts(providerId: string, customerId: string): Promise<TechnicianAccount[]>;
 
   listAudit(providerId: string, query?: AuditQuery): Promise<AuditEvent[]>;
+
+  /**
+   * Capability `consentStates` (optional): a consent link by its id (the SHA-256 of its `state`), consumed
+   * or not; null when there is none (or it is another provider's).
+   */
+  getConsentState?(providerId: string, id: string): Promise<ConsentState | null>;
+}
+
+/** What `consumeConsentState` found: the link as it was before the call, and whether this call used it up. */
+export interface ConsentConsumption {
+  /** As stored before this call: `consumedAt` is null when `consumedNow`, else the earlier use. */
+  state: ConsentState;
+  /** True for exactly one caller per link, ever. */
+  consumedNow: boolean;
 }
 
 /** Writes; only inside `Store.transaction`. */
@@ -113,6 +128,28 @@ export interface StoreWriter {
    * chain head row `FOR UPDATE` inside the transaction).
    */
   appendAudit(draft: AuditDraft): Promise<AuditEvent>;
+
+  /**
+   * Capability `consentStates` (optional): stores a new consent link (its `consumedAt` must be null). A link
+   * with the same (providerId, id): `CONFLICT`.
+   */
+  insertConsentState?(state: ConsentState): Promise<void>;
+  /**
+   * Capability `consentStates` (optional): uses a consent link up. Sets `consumedAt = now` when it is not
+   * consumed yet; a consumed one is left as it is. Expiry is the caller's to judge (an expired link is consumed
+   * like any other). Returns null when there is no such link. Of any number of concurrent callers, in this or
+   * other processes, exactly one gets `consumedNow: true`; the others wait for it and see its use once it
+   * commits (SQL: `UPDATE consent_states SET consumed_at = $now WHERE provider_id = $1 AND id = $2 AND
+   * consumed_at IS NULL RETURNING …`, and a plain read when no row came back). Commits or rolls back with the
+   * transaction, like every write.
+   */
+  consumeConsentState?(providerId: string, id: string, now: string): Promise<ConsentConsumption | null>;
+  /**
+   * Capability `consentStates` (optional): deletes the provider's links whose `expiresAt` is before `before`
+   * (used or not); returns how many. Core calls it when it makes a link, with a day's margin, so the table
+   * stays as small as the links in flight (SQL: `DELETE … WHERE provider_id = $1 AND expires_at < $2`).
+   */
+  deleteExpiredConsentStates?(providerId: string, before: string): Promise<number>;
 }
 
 export interface StoreTx extends StoreReader, StoreWriter {}
@@ -134,6 +171,11 @@ export interface StoreCapabilities {
   atomicClaim: boolean;
   /** Data survives a restart of the process. */
   durable: boolean;
+  /**
+   * Single-use consent links kept in the store (`getConsentState`, `insertConsentState`,
+   * `consumeConsentState`): connecting a customer by admin consent needs it.
+   */
+  consentStates?: boolean;
 }
 
 export interface Store extends StoreReader {

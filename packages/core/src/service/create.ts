@@ -9,6 +9,7 @@ import type { DirectoryAdapter } from '../ports/directory.js';
 import { silentLogger, type EventSink, type Logger } from '../ports/events.js';
 import type { SecretBox } from '../ports/secret-box.js';
 import type { Store } from '../ports/store.js';
+import { ConsentService } from './consent.js';
 import { GrantService } from './grants.js';
 import { SetupService } from './setup.js';
 import type { JitAdminService, ReconcileReport } from './types.js';
@@ -72,6 +73,7 @@ export function createJitAdmin(config: CreateJitAdminConfig): JitAdmin {
   const scheduler = new Scheduler(ctx, engine, () => reconciler.run());
   const setup = new SetupService(ctx);
   const grants = new GrantService(ctx, scheduler);
+  const consent = new ConsentService(ctx, setup);
 
   return {
     scheduler,
@@ -93,6 +95,9 @@ export function createJitAdmin(config: CreateJitAdminConfig): JitAdmin {
     listCustomers: (actor) => setup.listCustomers(actor),
     getCustomer: (actor, id) => setup.getCustomer(actor, id),
     connectCustomer: (actor, id, input) => setup.connectCustomer(actor, id, input),
+    startConsent: (actor, id, input) => consent.startConsent(actor, id, input),
+    checkConsent: (actor, input) => consent.checkConsent(actor, input),
+    finishConsent: (actor, input) => consent.finishConsent(actor, input),
     checkConnection: (actor, id) => setup.checkConnection(actor, id),
     connectionHealth: (actor, id) => setup.connectionHealth(actor, id),
     disconnectCustomer: (actor, id) => setup.disconnectCustomer(actor, id),

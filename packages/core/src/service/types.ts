@@ -20,6 +20,7 @@ import type {
   TechnicianInput,
   TechnicianUpdate,
 } from './inputs.js';
+import type { ConsentCallbackInput, ConsentCheck, ConsentLinkStart, ConsentStartInput } from './consent.js';
 
 /** One thing a technician may ask for: a customer, the roles, the longest window, and the rule that allows it. */
 export interface Entitlement {
@@ -118,6 +119,16 @@ export interface JitAdminService {
    * `connection.lastError` says why, so check the status rather than waiting for a rejection.
    */
   connectCustomer(actor: Actor, customerId: string, input: ConnectInput): Promise<Customer>;
+  /**
+   * Starts connecting a customer by admin consent: finds the tenant of the domain the admin gives, and makes a
+   * single-use link bound to that tenant, this admin and session, for 15 minutes. Needs a store with
+   * `consentStates` and a directory with `resolveTenant`.
+   */
+  startConsent(actor: Actor, customerId: string, input: ConsentStartInput): Promise<ConsentLinkStart>;
+  /** Checks a consent callback without using its link up (a refusal uses it up and is audited). */
+  checkConsent(actor: Actor, input: ConsentCallbackInput): Promise<ConsentCheck>;
+  /** Uses the link up and connects its customer to the tenant it was made for; anything else is refused and audited. */
+  finishConsent(actor: Actor, input: ConsentCallbackInput): Promise<Customer>;
   checkConnection(actor: Actor, customerId: string): Promise<Customer>;
   /** Each probe's answer and age, staleness, and the rules that cannot work in the customer's tenant. */
   connectionHealth(actor: Actor, customerId: string): Promise<ConnectionHealth>;

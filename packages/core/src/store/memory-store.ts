@@ -11,6 +11,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { chainAuditEvent } from '../audit/chain.js';
 import type { AuditDraft, AuditEvent } from '../domain/audit.js';
+import type { ConsentState } from '../domain/consent.js';
 import { ISO, ms } from '../domain/common.js';
 import type { Customer } from '../domain/customer.js';
 import type { Grant, TechnicianAccount } from '../domain/grant.js';
@@ -58,6 +59,8 @@ export interface MemoryStoreInternals {
   technicianAccounts: Table<TechnicianAccount>;
   /** Committed audit events per provider, in `seq` order. */
   audit: Map<string, AuditEvent[]>;
+  /** Consent links, keyed by their id (the hash of the state). */
+  consentStates: Table<ConsentState>;
 }
 
 /**
@@ -86,6 +89,7 @@ interface View {
   grants: Rows<Grant>;
   secrets: Rows<MemorySecretRow>;
   technicianAccounts: Rows<TechnicianAccount>;
+  consentStates: Rows<ConsentState>;
   audit(providerId: string): readonly AuditEvent[];
 }
 
@@ -99,6 +103,7 @@ function createInternals(): MemoryStoreInternals {
     secrets: new Table<MemorySecretRow>(),
     technicianAccounts: new Table<TechnicianAccount>(),
     audit: new Map(),
+    consentStates: new Table<ConsentState>(),
   };
 }
 
@@ -153,6 +158,9 @@ function createReader(view: () => View): StoreReader {
     async listAudit(providerId, query = {}) {
       return copy(listAudit(view().audit(providerId), query));
     },
+    async getConsentState(providerId, id) {
+      return copy(view().consentStates.get(providerId, id) ?? null);
+    },
   };
 }
 
@@ -199,6 +207,7 @@ class MemoryTransaction {
   readonly grants: TableTx<Grant>;
   readonly secrets: TableTx<MemorySecretRow>;
   readonly technicianAccounts: TableTx<TechnicianAccount>;
+  readonly consentStates: TableTx<ConsentState>;
   private readonly appended = new Map<string, AuditEvent[]>();
 
   constructor(private readonly data: MemoryStoreInternals) {
@@ -209,6 +218,7 @@ class MemoryTransaction {
     this.grants = new TableTx(data.grants);
     this.secrets = new TableTx(data.secrets);
     this.technicianAccounts = new TableTx(data.technicianAccounts);
+    this.consentStates = new TableTx(data.consentStates);
   }
 
   audit(providerId: string): readonly AuditEvent[] {
@@ -238,6 +248,7 @@ class MemoryTransaction {
     this.grants.commit();
     this.secrets.commit();
     this.technicianAccounts.commit();
+    this.consentStates.commit();
     for (const [providerId, events] of this.appended) {
       const committed = this.data.audit.get(providerId) ?? [];
       committed.push(...events);
@@ -365,6 +376,33 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         live().technicianAccounts.set(account.providerId, sep(account.customerId, account.technicianId), copy(account));
       },
 
+      async insertConsentState(state) {
+        const t = live();
+        if (state.consumedAt !== null) throw new ValidationError(`${name}: a new consent link must not be consumed`, { field: 'consumedAt' });
+        if (t.consentStates.get(state.providerId, state.id) !== undefined) {
+          throw new ConflictError('CONFLICT', `${name}: this consent link exists already`);
+        }
+        t.consentStates.set(state.providerId, state.id, copy(state));
+      },
+      async consumeConsentState(providerId, id, now) {
+        const t = live();
+        const existing = t.consentStates.get(providerId, id);
+        if (existing === undefined) return null;
+        // Transactions run one at a time: nobody else can consume it between this read and the write.
+        if (existing.consumedAt === null) t.consentStates.set(providerId, id, { ...copy(existing), consumedAt: now });
+        return { state: copy(existing), consumedNow: existing.consumedAt === null };
+      },
+
+      async deleteExpiredConsentStates(providerId, before) {
+        const t = live();
+        const cutoff = ms(before);
+        let count = 0;
+        for (const s of t.consentStates.list(providerId)) {
+          if (ms(s.expiresAt) < cutoff && t.consentStates.delete(providerId, s.id)) count++;
+        }
+        return count;
+      },
+
       async appendAudit(draft: AuditDraft) {
         const t = live();
         const event = chainAuditEvent(t.lastAudit(draft.providerId), copy(draft));
@@ -397,7 +435,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const store: MemoryStore = {
     ...committedReader,
     name,
-    capabilities: { atomicClaim: false, durable: false },
+    capabilities: { atomicClaim: false, durable: false, consentStates: true },
     transaction,
     // The reference semantics, as one transaction (the memory store has no round trips to save).
     writeGrant: (write) => transaction((tx) => applyGrantWrite(tx, write)),

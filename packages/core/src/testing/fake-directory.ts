@@ -35,7 +35,7 @@
  * @module
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DirectoryError } from '../errors.js';
+import { DirectoryError, ValidationError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import type {
   DirectoryAccount,
@@ -361,6 +361,20 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
         const { displayName, defaultDomain } = tenant.settings;
         return { tenantId, displayName, defaultDomain };
       }),
+
+    // By tenant id or by the default domain, like Entra's discovery document; no token needed.
+    resolveTenant: async (domainOrTenantId) => {
+      const key = lower(domainOrTenantId.trim());
+      if (!/^[a-z0-9.-]{1,253}$/.test(key)) {
+        throw new ValidationError(`${name}: ${JSON.stringify(domainOrTenantId.slice(0, 100))} is not a domain or tenant id`, { field: 'domain' });
+      }
+      for (const t of tenants.values()) {
+        if (lower(t.settings.tenantId) === key || (t.settings.defaultDomain !== null && lower(t.settings.defaultDomain) === key)) {
+          return { tenantId: lower(t.settings.tenantId), cloud: 'microsoftonline.com' };
+        }
+      }
+      return null;
+    },
 
     preflight: (tenantId) =>
       run('preflight', tenantId, {}, (): TenantCapabilities => {

@@ -17,6 +17,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import { auditTests } from './store/audit.js';
 import { claimTests } from './store/claim.js';
+import { consentStateTests } from './store/consent-states.js';
 import { grantTests } from './store/grants.js';
 import type { SuiteContext } from './store/helpers.js';
 import { listGrantTests } from './store/list-grants.js';
@@ -58,6 +59,7 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     auditTests(ctx);
     transactionTests(ctx);
     writeGrantTests(ctx);
+    consentStateTests(ctx);
     modelTests(ctx);
     if (options.additionalTests) describe(`${options.name}: own tests`, () => options.additionalTests!(ctx.h));
   });

@@ -10,9 +10,9 @@ describeStoreConformance({
     return { store, inspect: inspectMemoryStore(store), teardown: () => store.close() };
   },
   additionalTests: (harness) => {
-    it('declares what it is: one process, not durable', () => {
+    it('declares what it is: one process, not durable, keeps consent links', () => {
       expect(harness().store.name).toBe('memory');
-      expect(harness().store.capabilities).toEqual({ atomicClaim: false, durable: false });
+      expect(harness().store.capabilities).toEqual({ atomicClaim: false, durable: false, consentStates: true });
       expect(createMemoryStore({ name: 'demo' }).name).toBe('demo');
     });
 

@@ -11,6 +11,7 @@ import { INIT_SQL } from './0001_init.js';
 import { LEASED_INDEX_SQL } from './0002_leased_index.js';
 import { WRITE_GRANT_SQL } from './0003_write_grant.js';
 import { GRANT_ENDS_SQL } from './0004_grant_ends.js';
+import { CONSENT_STATES_SQL } from './0005_consent_states.js';
 
 export interface Migration {
   version: number;
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 2, name: 'leased_index', sql: LEASED_INDEX_SQL },
   { version: 3, name: 'write_grant', sql: WRITE_GRANT_SQL },
   { version: 4, name: 'grant_ends', sql: GRANT_ENDS_SQL },
+  { version: 5, name: 'consent_states', sql: CONSENT_STATES_SQL },
 ]);
 
 /** The schema version this code writes. */

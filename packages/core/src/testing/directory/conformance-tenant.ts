@@ -23,6 +23,17 @@ export function tenantTests(use: UseDirectoryContext): void {
       expect(typeof info.displayName).toBe('string');
     });
 
+    it('resolveTenant (optional) finds the tenant by its default domain and by its id, and null for an unknown domain', async (test) => {
+      const { directory, tenant } = get();
+      if (!directory.resolveTenant) return test.skip('the directory has no resolveTenant');
+      if (!tenant.defaultDomain) return test.skip('the tenant has no default domain');
+      const byDomain = await directory.resolveTenant(tenant.defaultDomain.toUpperCase());
+      expect(byDomain?.tenantId.toLowerCase()).toBe(tenant.tenantId.toLowerCase());
+      expect((await directory.resolveTenant(tenant.tenantId))?.tenantId.toLowerCase()).toBe(tenant.tenantId.toLowerCase());
+      expect(await directory.resolveTenant('no-such-tenant-jitadmin-conformance.example')).toBeNull();
+      await expect(directory.resolveTenant('not a domain')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    });
+
     it('listRoleDefinitions holds the built-in roles the suite assigns, each described', async () => {
       const { directory, tenant } = get();
       const roles = await directory.listRoleDefinitions(tenant);

@@ -3,9 +3,11 @@ import type { DirectoryAdapter } from '../../ports/directory.js';
 import type { SeededRandom } from './rng.js';
 
 /** The names of `DirectoryAdapter`'s methods (not `name` or `capabilities`). */
-export type DirectoryMethod = {
-  [K in keyof DirectoryAdapter]: DirectoryAdapter[K] extends (...args: never[]) => unknown ? K : never;
-}[keyof DirectoryAdapter];
+/** The port's required methods (optional ones such as `resolveTenant` are not scripted through faults). */
+export type DirectoryMethod = Exclude<
+  { [K in keyof DirectoryAdapter]: DirectoryAdapter[K] extends (...args: never[]) => unknown ? K : never }[keyof DirectoryAdapter],
+  undefined
+>;
 
 export const DIRECTORY_METHODS: readonly DirectoryMethod[] = Object.freeze([
   'getTenantInfo',

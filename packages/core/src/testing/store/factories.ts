@@ -2,7 +2,9 @@
  * Factories for valid records (each passes its zod schema), so store suites and other tests can build what
  * they need in one line: `makeGrant({ state: 'active', dueAt: at(5) })`.
  */
+import { createHash } from 'node:crypto';
 import type { AuditDraft } from '../../domain/audit.js';
+import { ConsentState } from '../../domain/consent.js';
 import { ISO } from '../../domain/common.js';
 import { Customer } from '../../domain/customer.js';
 import { Grant, TechnicianAccount } from '../../domain/grant.js';
@@ -174,4 +176,25 @@ export function makeAuditDraft(overrides: Partial<AuditDraft> = {}): AuditDraft 
   // Check the draft as the event it becomes.
   AuditEvent.omit({ seq: true, prevHash: true, hash: true }).parse(draft);
   return draft;
+}
+
+/** A consent link id as core makes them: base64url SHA-256 (43 characters), here of a fresh counter. */
+export function makeConsentStateId(): string {
+  return createHash('sha256').update(freshId('consent')).digest('base64url');
+}
+
+export function makeConsentState(overrides: Partial<ConsentState> = {}): ConsentState {
+  return ConsentState.parse({
+    providerId: PROVIDER_A,
+    id: makeConsentStateId(),
+    customerId: 'cust-1',
+    tenantId: '11111111-2222-4333-8444-555555555555',
+    lookup: 'contoso.example',
+    technicianId: 'tech-admin',
+    sessionBinding: 'session-binding-1',
+    createdAt: at(0),
+    expiresAt: at(15),
+    consumedAt: null,
+    ...overrides,
+  });
 }

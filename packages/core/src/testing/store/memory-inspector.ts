@@ -16,9 +16,13 @@ export function inspectMemoryStore(store: MemoryStore): StoreInspector {
       return structuredClone(data.audit.get(providerId) ?? []);
     },
     async allText() {
-      const tables = [data.providers, data.technicians, data.customers, data.rules, data.grants, data.secrets, data.technicianAccounts];
+      const tables = [data.providers, data.technicians, data.customers, data.rules, data.grants, data.secrets, data.technicianAccounts, data.consentStates];
       const rows = tables.flatMap((table) => table.partitions().flatMap((p) => table.list(p) as unknown[]));
       return JSON.stringify([rows, [...data.audit.values()]]);
+    },
+    async rawConsentState(providerId, id) {
+      const row = data.consentStates.get(providerId, id);
+      return row ? structuredClone(row) : null;
     },
     async corruptAudit(providerId, seq) {
       const events = data.audit.get(providerId) ?? [];

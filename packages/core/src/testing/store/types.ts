@@ -17,6 +17,11 @@ export interface StoreInspector {
   allText(): Promise<string>;
   /** Changes the stored `details` of the provider's event `seq` (and nothing else) so its hash no longer matches. */
   corruptAudit(providerId: string, seq: number): Promise<void>;
+  /**
+   * The stored consent link row, or null (needed by the `consentStates` section). The suite reads only
+   * `consumedAt` / `consumed_at` (null, or an instant as a string or Date).
+   */
+  rawConsentState?(providerId: string, id: string): Promise<Record<string, unknown> | null>;
 }
 
 /** What `setup()` returns: a fresh, empty store, its inspector, and how to dispose of both. */
@@ -45,6 +50,8 @@ export type StoreConformanceSection =
   | 'transactions'
   /** The optional one-step `writeGrant` (runs only when the store has it). */
   | 'writeGrant'
+  /** The optional single-use consent links (runs only when the store declares `capabilities.consentStates`). */
+  | 'consentStates'
   /** Reads outside a transaction do not see its uncommitted writes. Needs a second connection while one transaction is open. */
   | 'readCommitted'
   | 'providerIsolation'
