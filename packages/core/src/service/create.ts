@@ -1,6 +1,7 @@
 import type { Actor } from '../domain/provider.js';
 import type { AuditEvent } from '../domain/audit.js';
 import { GrantEngine } from '../engine/grant-engine.js';
+import { RunningGrants } from '../engine/revoke-fence.js';
 import { guardDirectory, makeEmitter, resolveOptions, type Context, type JitAdminOptions } from '../engine/context.js';
 import { Reconciler } from '../reconciler/reconciler.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -57,6 +58,7 @@ export function createJitAdmin(config: CreateJitAdminConfig): JitAdmin {
     options,
     emit: makeEmitter(config.events, clock, logger),
     nowIso: () => new Date(clock.now()).toISOString(),
+    running: new RunningGrants(),
   };
   const engine = new GrantEngine(ctx);
   const reconciler = new Reconciler(ctx);

@@ -20,6 +20,9 @@
  * - Calls for an unknown or disconnected tenant fail `CONNECTION_BROKEN` (`preflight` reports `tokenOk: false`).
  * - A missing consented permission fails `PERMISSION_MISSING` with `details.permission`.
  * - Deleting a user ends its role assignments.
+ * - Privileged calls honour `PrivilegedCallOptions` (`abortableCalls`): `beforeSend` is awaited before the call is
+ *   recorded and applied (a rejection sends nothing); an abort of `signal` during the latency fails the call with
+ *   the signal's reason at once, yet the call still takes effect when its latency ends, as a request already sent.
  *
  * ```ts
  * const clock = createTestClock();
@@ -43,6 +46,7 @@ import type {
   DirectoryCapabilities,
   IssuedTemporaryAccessPass,
   NewAccount,
+  PrivilegedCallOptions,
   RoleAssignmentRequest,
   TemporaryAccessPassRequest,
   TenantRef,
@@ -139,6 +143,7 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
     temporaryAccessPass: true,
     permanentDelete: true,
     perTechnicianAccounts: true,
+    abortableCalls: true,
     ...options.capabilities,
   });
   const tenants = new Map<string, TenantRecord>();
@@ -281,7 +286,25 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
 
   // ---- the call wrapper: log, latency, faults -----------------------------------------------------------------
 
-  async function run<T>(method: DirectoryMethod, tenantId: string, args: FakeCallArgs, effect: () => T): Promise<T> {
+  async function run<T>(method: DirectoryMethod, tenantId: string, args: FakeCallArgs, effect: () => T, options?: PrivilegedCallOptions): Promise<T> {
+    if (options && capabilities.abortableCalls) {
+      options.signal?.throwIfAborted();
+      await options.beforeSend?.();
+    }
+    const sent = send(method, tenantId, args, effect);
+    const signal = capabilities.abortableCalls ? options?.signal : undefined;
+    if (!signal) return sent;
+    // Abandoned: the caller stops waiting; the request, already sent, still lands.
+    sent.catch(() => {});
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      sent.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  async function send<T>(method: DirectoryMethod, tenantId: string, args: FakeCallArgs, effect: () => T): Promise<T> {
     const call: FakeDirectoryCall = { method, tenantId, args, at: clock.now(), outcome: 'pending', injected: false };
     calls.push(call);
     try {
@@ -386,7 +409,7 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
         return FAKE_ROLE_DEFINITIONS.map((r) => ({ ...r }));
       }),
 
-    createAccount: (ref, account: NewAccount) =>
+    createAccount: (ref, account: NewAccount, options) =>
       run(
         'createAccount',
         ref.tenantId,
@@ -408,6 +431,7 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
           tenant.created.set(key, (tenant.created.get(key) ?? 0) + 1);
           return { account: toAccount(user), created: true };
         },
+        options,
       ),
 
     findAccount: (ref, upn) =>
@@ -418,7 +442,7 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
         return user ? toAccount(user) : null;
       }),
 
-    enableAccount: (ref, objectId, password) =>
+    enableAccount: (ref, objectId, password, options) =>
       run('enableAccount', ref.tenantId, { objectId }, () => {
         const tenant = tenantFor(ref.tenantId);
         need(tenant, 'User.ReadWrite.All');
@@ -430,9 +454,9 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
         user.enabled = true;
         user.password = password;
         user.passwordChanges += 1;
-      }),
+      }, options),
 
-    assignRole: (ref, request: RoleAssignmentRequest) =>
+    assignRole: (ref, request: RoleAssignmentRequest, options) =>
       run(
         'assignRole',
         ref.tenantId,
@@ -471,9 +495,10 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
           user.assignments.push(assignment);
           return toRef(assignment);
         },
+        options,
       ),
 
-    createTemporaryAccessPass: (ref, objectId, request: TemporaryAccessPassRequest) =>
+    createTemporaryAccessPass: (ref, objectId, request: TemporaryAccessPassRequest, options) =>
       run(
         'createTemporaryAccessPass',
         ref.tenantId,
@@ -505,6 +530,7 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
           user.tapIssuedCount += 1;
           return { pass: tap.pass, expiresAt: iso(tap.expiresAt) };
         },
+        options,
       ),
 
     listRoleAssignments: (ref, objectId) =>
