@@ -17,6 +17,7 @@ import {
   type DirectoryCapabilities,
   type IssuedTemporaryAccessPass,
   type NewAccount,
+  type PrivilegedCallOptions,
   type RoleAssignmentRef,
   type RoleAssignmentRequest,
   type RoleDefinition,
@@ -56,6 +57,14 @@ export function entraDirectory(options: EntraDirectoryOptions): EntraDirectoryAd
   return new EntraDirectory(resolveOptions(options));
 }
 
+/** The request fields that let core stop a privileged call (revoke wins); nothing when core passed none. */
+export function stoppable(options: PrivilegedCallOptions | undefined): Pick<GraphRequest, 'beforeSend' | 'signal'> {
+  return {
+    ...(options?.beforeSend ? { beforeSend: options.beforeSend } : {}),
+    ...(options?.signal ? { signal: options.signal } : {}),
+  };
+}
+
 function toAccount(u: User, managedHint?: boolean): DirectoryAccount {
   if (!u.id || !u.userPrincipalName) {
     throw new DirectoryError('DIRECTORY_REJECTED', 'entra: Graph returned a user without id or userPrincipalName');
@@ -77,6 +86,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
     temporaryAccessPass: true,
     permanentDelete: true,
     perTechnicianAccounts: true,
+    abortableCalls: true,
   };
 
   private readonly http: GraphHttp;
@@ -125,7 +135,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
 
   // ---- accounts ----
 
-  createAccount(tenant: TenantRef, account: NewAccount): Promise<{ account: DirectoryAccount; created: boolean }> {
+  createAccount(tenant: TenantRef, account: NewAccount, options?: PrivilegedCallOptions): Promise<{ account: DirectoryAccount; created: boolean }> {
     return this.run('createAccount', tenant.tenantId, async () => {
       const passwordProfile: PasswordProfile = { password: account.password, forceChangePasswordNextSignIn: false };
       const body: User = {
@@ -139,6 +149,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
       try {
         const res = await this.http.request<User>({
           ...this.call(tenant, 'POST', '/users', 'createAccount', PERMISSION_FOR.users),
+          ...stoppable(options),
           body,
           secrets: [account.password],
         });
@@ -150,7 +161,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
         // A duplicate UPN: a retry of our own create whose answer was lost, or a name someone else holds.
         const upnConflict =
           /userPrincipalName/i.test(error.graphMessage) || error.detailCodes.includes('target:userPrincipalName');
-        const existing = await this.lookupUser(tenant, account.userPrincipalName, 'createAccount', upnConflict);
+        const existing = await this.lookupUser(tenant, account.userPrincipalName, 'createAccount', upnConflict, options);
         if (!existing) throw error;
         return { account: existing, created: false };
       }
@@ -161,11 +172,12 @@ class EntraDirectory implements EntraDirectoryAdapter {
     return this.run('findAccount', tenant.tenantId, () => this.lookupUser(tenant, userPrincipalName, 'findAccount', false));
   }
 
-  enableAccount(tenant: TenantRef, objectId: string, password: string): Promise<void> {
+  enableAccount(tenant: TenantRef, objectId: string, password: string, options?: PrivilegedCallOptions): Promise<void> {
     return this.run('enableAccount', tenant.tenantId, async () => {
       const body: User = { accountEnabled: true, passwordProfile: { password, forceChangePasswordNextSignIn: false } };
       await this.http.request({
         ...this.call(tenant, 'PATCH', `/users/${segment(objectId)}`, 'enableAccount', PERMISSION_FOR.users),
+        ...stoppable(options),
         body,
         secrets: [password],
         retryNotFound: true,
@@ -175,8 +187,8 @@ class EntraDirectory implements EntraDirectoryAdapter {
 
   // ---- roles and credentials ----
 
-  assignRole(tenant: TenantRef, request: RoleAssignmentRequest): Promise<RoleAssignmentRef> {
-    return this.run('assignRole', tenant.tenantId, () => this.roles.assign(tenant, request));
+  assignRole(tenant: TenantRef, request: RoleAssignmentRequest, options?: PrivilegedCallOptions): Promise<RoleAssignmentRef> {
+    return this.run('assignRole', tenant.tenantId, () => this.roles.assign(tenant, request, stoppable(options)));
   }
 
   listRoleAssignments(tenant: TenantRef, objectId: string): Promise<RoleAssignmentRef[]> {
@@ -187,7 +199,12 @@ class EntraDirectory implements EntraDirectoryAdapter {
     return this.run('removeRoleAssignments', tenant.tenantId, () => this.roles.remove(tenant, objectId, assignments));
   }
 
-  createTemporaryAccessPass(tenant: TenantRef, objectId: string, request: TemporaryAccessPassRequest): Promise<IssuedTemporaryAccessPass> {
+  createTemporaryAccessPass(
+    tenant: TenantRef,
+    objectId: string,
+    request: TemporaryAccessPassRequest,
+    options?: PrivilegedCallOptions,
+  ): Promise<IssuedTemporaryAccessPass> {
     return this.run('createTemporaryAccessPass', tenant.tenantId, async () => {
       if (!Number.isInteger(request.lifetimeMinutes) || request.lifetimeMinutes < 10 || request.lifetimeMinutes > 43_200) {
         throw new ValidationError('entra: lifetimeMinutes must be an integer from 10 to 43200', { field: 'lifetimeMinutes' });
@@ -204,6 +221,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
           'createTemporaryAccessPass',
           PERMISSION_FOR.authMethods,
         ),
+        ...stoppable(options),
         body,
         retryNotFound: true,
       });
@@ -300,10 +318,17 @@ class EntraDirectory implements EntraDirectoryAdapter {
     return { tenantId: tenant.tenantId, method, path, operation, permission };
   }
 
-  private async lookupUser(tenant: TenantRef, upn: string, operation: string, waitForReplication: boolean): Promise<DirectoryAccount | null> {
+  private async lookupUser(
+    tenant: TenantRef,
+    upn: string,
+    operation: string,
+    waitForReplication: boolean,
+    options?: PrivilegedCallOptions,
+  ): Promise<DirectoryAccount | null> {
     try {
       const res = await this.http.request<User>({
         ...this.call(tenant, 'GET', `/users/${segment(upn)}?$select=${USER_SELECT}`, operation, PERMISSION_FOR.users),
+        ...stoppable(options),
         retryNotFound: waitForReplication,
       });
       return toAccount(res.body);

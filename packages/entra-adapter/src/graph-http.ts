@@ -13,6 +13,8 @@
  *   token provider forgets the refused token).
  * - 404 `Request_ResourceNotFound` on calls flagged `retryNotFound` (objects just created: Entra replicates
  *   for seconds, sometimes minutes) until `replicationDeadlineMs`.
+ * Revoke wins: a request's `beforeSend` is awaited before every attempt and its `signal` ends any wait, so a
+ * privileged call stops between retries once core sees its grant revoked.
  * Everything else comes back as a `GraphFailure` for the caller to handle or translate.
  */
 import { randomUUID } from 'node:crypto';
@@ -64,6 +66,13 @@ export interface GraphRequest {
   retryNotFound?: boolean;
   /** Secrets in the body, scrubbed from anything Graph echoes back. */
   secrets?: readonly string[];
+  /**
+   * Awaited right before each attempt is sent (revoke wins: core re-reads the grant here); a rejection ends the
+   * call with that error and nothing more is sent.
+   */
+  beforeSend?: () => Promise<void>;
+  /** Once aborted, the call stops waiting (for an answer, between retries) and fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface GraphResponse<T> {
@@ -104,7 +113,11 @@ export class GraphHttp {
     for (;;) {
       const token = await this.o.tokens.get(req.tenantId, forceRefresh);
       forceRefresh = false;
-      const attempt = await this.limiter.run(req.tenantId, () => this.once(req, url, token.token));
+      const attempt = await this.limiter.run(req.tenantId, async () => {
+        req.signal?.throwIfAborted();
+        await req.beforeSend?.();
+        return this.once(req, url, token.token);
+      });
 
       let wait: number | undefined;
       let giveUp: DirectoryError | GraphFailure;
@@ -163,8 +176,28 @@ export class GraphHttp {
         'entra: retrying graph call',
       );
       slept += wait;
-      await this.o.sleep(wait);
+      await this.pause(wait, req.signal);
     }
+  }
+
+  /** Waits between attempts; an abort of the call's signal ends the wait (and the call) at once. */
+  private pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return this.o.sleep(ms);
+    signal.throwIfAborted();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.o.sleep(ms).then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error as Error);
+        },
+      );
+    });
   }
 
   /** Every item of a collection, following `@odata.nextLink` to the last page. */
@@ -196,7 +229,7 @@ export class GraphHttp {
         method: req.method,
         headers,
         ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
-        signal: controller.signal,
+        signal: req.signal ? AbortSignal.any([controller.signal, req.signal]) : controller.signal,
       });
       const text = await res.text();
       let body: unknown = undefined;
@@ -221,6 +254,8 @@ export class GraphHttp {
       );
       return { kind: 'response', res, body, clientRequestId };
     } catch (cause) {
+      // Abandoned by the caller (a revoke): not a transport failure to retry.
+      if (req.signal?.aborted) throw req.signal.reason as Error;
       return { kind: 'transport', transport: controller.signal.aborted ? 'timeout' : 'reset', clientRequestId, cause };
     } finally {
       clearTimeout(timer);

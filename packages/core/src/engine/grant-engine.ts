@@ -522,6 +522,19 @@ export class GrantEngine {
       // Someone changed the grant under us (a revoke, an extend): carry on from what is stored, if still ours.
       const fresh = await this.ctx.store.getGrant(g.providerId, g.id);
       if (!fresh || (fresh.lease && fresh.lease.owner !== this.ctx.options.workerId)) return null;
+      // An account this run made but had not yet recorded (a revoke came between the account and the roles): record
+      // its id now, since a lookup by UPN may not find it while Entra still replicates it, and the account would be
+      // left behind until the reconciler found it.
+      const made = base.account?.objectId;
+      if (made && fresh.account && fresh.account.objectId === null && fresh.account.userPrincipalName === base.account?.userPrincipalName) {
+        return this.write(fresh, {
+          grant: { ...fresh, account: { ...fresh.account, objectId: made } },
+          audit: [{ action: 'grant.step', details: { step: fresh.step ?? 'remove_roles', objectId: made, found: true } }],
+        }).catch((writeError: unknown) => {
+          if (isJitError(writeError) && writeError.code === 'VERSION_CONFLICT') return this.onStepFailed(fresh, writeError, base);
+          throw writeError;
+        });
+      }
       return fresh;
     }
     const { options, clock } = this.ctx;
