@@ -42,7 +42,8 @@ export const GrantStep = z.enum([
 ]);
 export type GrantStep = z.infer<typeof GrantStep>;
 
-export const EndReason = z.enum(['expired', 'revoked', 'failed', 'break_glass']);
+/** Why a grant ended; `removed_outside`: its account was deleted in the tenant by someone else (the reconciler saw it). */
+export const EndReason = z.enum(['expired', 'revoked', 'failed', 'break_glass', 'removed_outside']);
 export type EndReason = z.infer<typeof EndReason>;
 
 export const Approval = z.object({

@@ -17,7 +17,8 @@ export type GrantEvent =
   | 'expire'
   | 'extend'
   | 'give_up'
-  | 'cleaned';
+  | 'cleaned'
+  | 'removed_outside';
 
 /**
  * The one table that decides what may happen to a grant in which state. Everything that changes a grant's
@@ -34,7 +35,7 @@ export const TRANSITIONS: Readonly<Record<GrantState, Partial<Record<GrantEvent,
   },
   approved: { start: 'provisioning', cancel: 'cancelled', revoke: 'cancelled' },
   provisioning: { provisioned: 'active', provision_failed: 'deprovisioning', revoke: 'deprovisioning' },
-  active: { expire: 'deprovisioning', revoke: 'deprovisioning', extend: 'active' },
+  active: { expire: 'deprovisioning', revoke: 'deprovisioning', extend: 'active', removed_outside: 'deprovisioning' },
   deprovisioning: { cleaned: 'closed', give_up: 'needs_attention' },
   needs_attention: { cleaned: 'closed' },
   closed: {},

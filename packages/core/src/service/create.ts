@@ -61,7 +61,8 @@ export function createJitAdmin(config: CreateJitAdminConfig): JitAdmin {
     running: new RunningGrants(),
   };
   const engine = new GrantEngine(ctx);
-  const reconciler = new Reconciler(ctx);
+  // A grant the reconciler ends (its account is gone) is due at once: wake the scheduler rather than wait a sweep.
+  const reconciler = new Reconciler(ctx, () => scheduler.poke());
   const scheduler = new Scheduler(ctx, engine, () => reconciler.run());
   const setup = new SetupService(ctx);
   const grants = new GrantService(ctx, scheduler);

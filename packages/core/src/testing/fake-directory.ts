@@ -675,6 +675,23 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
       return toAssignmentView(assignment);
     },
 
+    deleteByHand(tenantId, objectId, opts = {}) {
+      const tenant = mustTenant(tenantId);
+      const user = tenant.users.get(objectId);
+      if (!user) throw new Error(`${name}: no user ${objectId} in tenant ${tenantId}`);
+      if (user.deletedAt === null) {
+        user.deletedAt = clock.now();
+        user.assignments = [];
+      }
+      if (opts.permanent) tenant.users.delete(objectId);
+    },
+
+    enableByHand(tenantId, objectId) {
+      const user = liveUser(mustTenant(tenantId), objectId);
+      if (!user) throw new Error(`${name}: no live user ${objectId} in tenant ${tenantId}`);
+      user.enabled = true;
+    },
+
     inspector: (tenantId) => inspectorFor(tenantId),
   };
 
