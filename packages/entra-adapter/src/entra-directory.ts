@@ -237,10 +237,10 @@ class EntraDirectory implements EntraDirectoryAdapter {
 
   revokeSessions(tenant: TenantRef, objectId: string): Promise<void> {
     return this.run('revokeSessions', tenant.tenantId, async () => {
-      await ignoreNotFound(() =>
+      await this.onUser(tenant, objectId, (retry) =>
         this.http.request({
           ...this.call(tenant, 'POST', `/users/${segment(objectId)}/revokeSignInSessions`, 'revokeSessions', PERMISSION_FOR.users),
-          retryNotFound: this.isRecent(objectId),
+          ...retry,
         }),
       );
     });
@@ -250,12 +250,12 @@ class EntraDirectory implements EntraDirectoryAdapter {
     return this.run('disableAccount', tenant.tenantId, async () => {
       const password = unknowablePassword();
       const body: User = { accountEnabled: false, passwordProfile: { password, forceChangePasswordNextSignIn: false } };
-      await ignoreNotFound(() =>
+      await this.onUser(tenant, objectId, (retry) =>
         this.http.request({
           ...this.call(tenant, 'PATCH', `/users/${segment(objectId)}`, 'disableAccount', PERMISSION_FOR.users),
           body,
           secrets: [password],
-          retryNotFound: this.isRecent(objectId),
+          ...retry,
         }),
       );
     });
@@ -263,10 +263,10 @@ class EntraDirectory implements EntraDirectoryAdapter {
 
   deleteAccount(tenant: TenantRef, objectId: string, options: { permanent: boolean }): Promise<void> {
     return this.run('deleteAccount', tenant.tenantId, async () => {
-      const deleted = await ignoreNotFound(() =>
+      const deleted = await this.onUser(tenant, objectId, (retry) =>
         this.http.request({
           ...this.call(tenant, 'DELETE', `/users/${segment(objectId)}`, 'deleteAccount', PERMISSION_FOR.users),
-          retryNotFound: this.isRecent(objectId),
+          ...retry,
         }),
       );
       this.recentlyCreated.delete(objectId);
@@ -338,16 +338,58 @@ class EntraDirectory implements EntraDirectoryAdapter {
     }
   }
 
+  /**
+   * A removal call on a user, where "not found" is done (returns false then). Right after this process made the
+   * user a 404 may be replication delay, so it is retried, but only while the user is younger than the replication
+   * window, and not at all when the user is in deleted items: deleted by someone, gone, not lagging (finding 4 of
+   * issue 12: a user deleted by hand used to cost minutes of retries at expiry).
+   */
+  private async onUser(
+    tenant: TenantRef,
+    objectId: string,
+    send: (retry: Pick<GraphRequest, 'retryNotFound' | 'replicationUntil'>) => Promise<unknown>,
+  ): Promise<boolean> {
+    const until = this.replicationEnd(objectId);
+    if (until === null) return ignoreNotFound(() => send({ retryNotFound: false }));
+    try {
+      await send({ retryNotFound: false });
+      return true;
+    } catch (error) {
+      if (!(error instanceof GraphFailure && error.notFound)) throw error;
+    }
+    if (await this.inDeletedItems(tenant, objectId)) {
+      this.recentlyCreated.delete(objectId);
+      return false;
+    }
+    return ignoreNotFound(() => send({ retryNotFound: true, replicationUntil: until }));
+  }
+
+  /** Whether the user is in the recycle bin (deleted); any failure to tell counts as "no" (then retry as lag). */
+  private async inDeletedItems(tenant: TenantRef, objectId: string): Promise<boolean> {
+    try {
+      await this.http.request({
+        ...this.call(tenant, 'GET', `/directory/deletedItems/${segment(objectId)}?$select=id`, 'deletedItems', PERMISSION_FOR.users),
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** When a user this process made stops counting as just made (creation plus the replication window), or null. */
+  private replicationEnd(objectId: string): number | null {
+    const at = this.recentlyCreated.get(objectId);
+    if (at === undefined) return null;
+    const end = at + this.o.replicationDeadlineMs;
+    return this.o.now() <= end ? end : null;
+  }
+
   private noteCreated(objectId: string): void {
     const now = this.o.now();
     for (const [id, at] of this.recentlyCreated) if (now - at > this.o.replicationDeadlineMs) this.recentlyCreated.delete(id);
     this.recentlyCreated.set(objectId, now);
   }
 
-  private isRecent(objectId: string): boolean {
-    const at = this.recentlyCreated.get(objectId);
-    return at !== undefined && this.o.now() - at <= this.o.replicationDeadlineMs;
-  }
 
   /** Every public method's guard: typed errors out, nothing else. */
   private async run<T>(operation: string, tenantId: string, fn: () => Promise<T>): Promise<T> {

@@ -64,6 +64,8 @@ export interface GraphRequest {
   permission: string;
   /** Retry 404s: the object was just created and may not have replicated yet. */
   retryNotFound?: boolean;
+  /** With `retryNotFound`: no 404 retry past this instant (the object's creation plus the replication window). */
+  replicationUntil?: number;
   /** Secrets in the body, scrubbed from anything Graph echoes back. */
   secrets?: readonly string[];
   /**
@@ -159,7 +161,8 @@ export class GraphHttp {
         } else if (res.status === 404 && req.retryNotFound) {
           replicationAttempts++;
           const delay = this.replicationBackoff(replicationAttempts);
-          if (replicationAttempts < MAX_REPLICATION_ATTEMPTS && elapsed() + delay <= this.o.replicationDeadlineMs) wait = delay;
+          const inWindow = req.replicationUntil === undefined || this.o.now() + delay <= req.replicationUntil;
+          if (replicationAttempts < MAX_REPLICATION_ATTEMPTS && elapsed() + delay <= this.o.replicationDeadlineMs && inWindow) wait = delay;
         }
       }
 
