@@ -28,7 +28,7 @@ import {
 } from '@jitadmin/core';
 import { TenantCapabilityStore, type KnownTenantCapabilities } from './capabilities.js';
 import { GraphFailure, ignoreNotFound } from './errors.js';
-import { GraphHttp, type GraphRequest } from './graph-http.js';
+import { CallStopped, GraphHttp, type GraphRequest } from './graph-http.js';
 import { MARKER_PROPERTY, MARKER_VALUE, PERMISSION_FOR } from './markers.js';
 import { mailNicknameFor, isSafeTenantId, unknowablePassword } from './naming.js';
 import { quote, segment } from './odata.js';
@@ -399,6 +399,8 @@ class EntraDirectory implements EntraDirectoryAdapter {
     try {
       return await fn();
     } catch (error) {
+      // Stopped by core (revoke wins): its own error, as it gave it.
+      if (error instanceof CallStopped) throw error.reason;
       const typed = this.typed(operation, tenantId, error);
       // Facts only (code and ids): messages and details are secret-free by construction, causes may not be.
       this.o.logger.warn(

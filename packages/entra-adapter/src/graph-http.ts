@@ -83,6 +83,19 @@ export interface GraphResponse<T> {
   requestId: string | undefined;
 }
 
+/**
+ * The caller stopped the call (its `beforeSend` rejected, or its `signal` aborted): carries the caller's own error,
+ * which the adapter hands back unchanged rather than as a failure of its own.
+ */
+export class CallStopped extends Error {
+  override readonly name = 'CallStopped';
+  constructor(readonly reason: unknown) {
+    super('entra: the caller stopped the call');
+  }
+}
+
+const stopped = (signal: AbortSignal): CallStopped => new CallStopped(signal.reason);
+
 /** Statuses worth resending as they are. */
 const RETRY_STATUSES = new Set([429, 503, 504]);
 /** Guards the replication loop even when an injected clock does not move. */
@@ -116,8 +129,12 @@ export class GraphHttp {
       const token = await this.o.tokens.get(req.tenantId, forceRefresh);
       forceRefresh = false;
       const attempt = await this.limiter.run(req.tenantId, async () => {
-        req.signal?.throwIfAborted();
-        await req.beforeSend?.();
+        if (req.signal?.aborted) throw stopped(req.signal);
+        try {
+          await req.beforeSend?.();
+        } catch (error) {
+          throw new CallStopped(error);
+        }
         return this.once(req, url, token.token);
       });
 
@@ -186,9 +203,9 @@ export class GraphHttp {
   /** Waits between attempts; an abort of the call's signal ends the wait (and the call) at once. */
   private pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
     if (!signal) return this.o.sleep(ms);
-    signal.throwIfAborted();
+    if (signal.aborted) return Promise.reject(stopped(signal));
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason as Error);
+      const onAbort = () => reject(stopped(signal));
       signal.addEventListener('abort', onAbort, { once: true });
       this.o.sleep(ms).then(
         () => {
@@ -258,7 +275,7 @@ export class GraphHttp {
       return { kind: 'response', res, body, clientRequestId };
     } catch (cause) {
       // Abandoned by the caller (a revoke): not a transport failure to retry.
-      if (req.signal?.aborted) throw req.signal.reason as Error;
+      if (req.signal?.aborted) throw stopped(req.signal);
       return { kind: 'transport', transport: controller.signal.aborted ? 'timeout' : 'reset', clientRequestId, cause };
     } finally {
       clearTimeout(timer);
