@@ -287,12 +287,12 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
   // ---- the call wrapper: log, latency, faults -----------------------------------------------------------------
 
   async function run<T>(method: DirectoryMethod, tenantId: string, args: FakeCallArgs, effect: () => T, options?: PrivilegedCallOptions): Promise<T> {
-    if (options && capabilities.abortableCalls) {
-      options.signal?.throwIfAborted();
-      await options.beforeSend?.();
+    const signal = capabilities.abortableCalls && options?.signal instanceof AbortSignal ? options.signal : undefined;
+    if (capabilities.abortableCalls) {
+      signal?.throwIfAborted();
+      if (typeof options?.beforeSend === 'function') await options.beforeSend();
     }
     const sent = send(method, tenantId, args, effect);
-    const signal = capabilities.abortableCalls ? options?.signal : undefined;
     if (!signal) return sent;
     // Abandoned: the caller stops waiting; the request, already sent, still lands.
     sent.catch(() => {});
