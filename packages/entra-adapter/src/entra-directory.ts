@@ -18,6 +18,7 @@ import {
   type IssuedTemporaryAccessPass,
   type NewAccount,
   type ResolvedTenant,
+  type PrivilegedCallOptions,
   type RoleAssignmentRef,
   type RoleAssignmentRequest,
   type RoleDefinition,
@@ -28,7 +29,7 @@ import {
 } from '@jitadmin/core';
 import { TenantCapabilityStore, type KnownTenantCapabilities } from './capabilities.js';
 import { GraphFailure, ignoreNotFound } from './errors.js';
-import { GraphHttp, type GraphRequest } from './graph-http.js';
+import { CallStopped, GraphHttp, type GraphRequest } from './graph-http.js';
 import { MARKER_PROPERTY, MARKER_VALUE, PERMISSION_FOR } from './markers.js';
 import { mailNicknameFor, isSafeTenantId, unknowablePassword } from './naming.js';
 import { quote, segment } from './odata.js';
@@ -60,6 +61,14 @@ export function entraDirectory(options: EntraDirectoryOptions): EntraDirectoryAd
   return new EntraDirectory(resolveOptions(options));
 }
 
+/** The request fields that let core stop a privileged call (revoke wins); nothing when core passed none. */
+export function stoppable(options: PrivilegedCallOptions | undefined): Pick<GraphRequest, 'beforeSend' | 'signal'> {
+  return {
+    ...(options?.beforeSend ? { beforeSend: options.beforeSend } : {}),
+    ...(options?.signal ? { signal: options.signal } : {}),
+  };
+}
+
 function toAccount(u: User, managedHint?: boolean): DirectoryAccount {
   if (!u.id || !u.userPrincipalName) {
     throw new DirectoryError('DIRECTORY_REJECTED', 'entra: Graph returned a user without id or userPrincipalName');
@@ -81,6 +90,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
     temporaryAccessPass: true,
     permanentDelete: true,
     perTechnicianAccounts: true,
+    abortableCalls: true,
   };
 
   private readonly http: GraphHttp;
@@ -134,7 +144,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
 
   // ---- accounts ----
 
-  createAccount(tenant: TenantRef, account: NewAccount): Promise<{ account: DirectoryAccount; created: boolean }> {
+  createAccount(tenant: TenantRef, account: NewAccount, options?: PrivilegedCallOptions): Promise<{ account: DirectoryAccount; created: boolean }> {
     return this.run('createAccount', tenant.tenantId, async () => {
       const passwordProfile: PasswordProfile = { password: account.password, forceChangePasswordNextSignIn: false };
       const body: User = {
@@ -148,6 +158,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
       try {
         const res = await this.http.request<User>({
           ...this.call(tenant, 'POST', '/users', 'createAccount', PERMISSION_FOR.users),
+          ...stoppable(options),
           body,
           secrets: [account.password],
         });
@@ -159,7 +170,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
         // A duplicate UPN: a retry of our own create whose answer was lost, or a name someone else holds.
         const upnConflict =
           /userPrincipalName/i.test(error.graphMessage) || error.detailCodes.includes('target:userPrincipalName');
-        const existing = await this.lookupUser(tenant, account.userPrincipalName, 'createAccount', upnConflict);
+        const existing = await this.lookupUser(tenant, account.userPrincipalName, 'createAccount', upnConflict, options);
         if (!existing) throw error;
         return { account: existing, created: false };
       }
@@ -170,11 +181,12 @@ class EntraDirectory implements EntraDirectoryAdapter {
     return this.run('findAccount', tenant.tenantId, () => this.lookupUser(tenant, userPrincipalName, 'findAccount', false));
   }
 
-  enableAccount(tenant: TenantRef, objectId: string, password: string): Promise<void> {
+  enableAccount(tenant: TenantRef, objectId: string, password: string, options?: PrivilegedCallOptions): Promise<void> {
     return this.run('enableAccount', tenant.tenantId, async () => {
       const body: User = { accountEnabled: true, passwordProfile: { password, forceChangePasswordNextSignIn: false } };
       await this.http.request({
         ...this.call(tenant, 'PATCH', `/users/${segment(objectId)}`, 'enableAccount', PERMISSION_FOR.users),
+        ...stoppable(options),
         body,
         secrets: [password],
         retryNotFound: true,
@@ -184,8 +196,8 @@ class EntraDirectory implements EntraDirectoryAdapter {
 
   // ---- roles and credentials ----
 
-  assignRole(tenant: TenantRef, request: RoleAssignmentRequest): Promise<RoleAssignmentRef> {
-    return this.run('assignRole', tenant.tenantId, () => this.roles.assign(tenant, request));
+  assignRole(tenant: TenantRef, request: RoleAssignmentRequest, options?: PrivilegedCallOptions): Promise<RoleAssignmentRef> {
+    return this.run('assignRole', tenant.tenantId, () => this.roles.assign(tenant, request, stoppable(options)));
   }
 
   listRoleAssignments(tenant: TenantRef, objectId: string): Promise<RoleAssignmentRef[]> {
@@ -196,7 +208,12 @@ class EntraDirectory implements EntraDirectoryAdapter {
     return this.run('removeRoleAssignments', tenant.tenantId, () => this.roles.remove(tenant, objectId, assignments));
   }
 
-  createTemporaryAccessPass(tenant: TenantRef, objectId: string, request: TemporaryAccessPassRequest): Promise<IssuedTemporaryAccessPass> {
+  createTemporaryAccessPass(
+    tenant: TenantRef,
+    objectId: string,
+    request: TemporaryAccessPassRequest,
+    options?: PrivilegedCallOptions,
+  ): Promise<IssuedTemporaryAccessPass> {
     return this.run('createTemporaryAccessPass', tenant.tenantId, async () => {
       if (!Number.isInteger(request.lifetimeMinutes) || request.lifetimeMinutes < 10 || request.lifetimeMinutes > 43_200) {
         throw new ValidationError('entra: lifetimeMinutes must be an integer from 10 to 43200', { field: 'lifetimeMinutes' });
@@ -213,6 +230,7 @@ class EntraDirectory implements EntraDirectoryAdapter {
           'createTemporaryAccessPass',
           PERMISSION_FOR.authMethods,
         ),
+        ...stoppable(options),
         body,
         retryNotFound: true,
       });
@@ -228,10 +246,10 @@ class EntraDirectory implements EntraDirectoryAdapter {
 
   revokeSessions(tenant: TenantRef, objectId: string): Promise<void> {
     return this.run('revokeSessions', tenant.tenantId, async () => {
-      await ignoreNotFound(() =>
+      await this.onUser(tenant, objectId, (retry) =>
         this.http.request({
           ...this.call(tenant, 'POST', `/users/${segment(objectId)}/revokeSignInSessions`, 'revokeSessions', PERMISSION_FOR.users),
-          retryNotFound: this.isRecent(objectId),
+          ...retry,
         }),
       );
     });
@@ -241,12 +259,12 @@ class EntraDirectory implements EntraDirectoryAdapter {
     return this.run('disableAccount', tenant.tenantId, async () => {
       const password = unknowablePassword();
       const body: User = { accountEnabled: false, passwordProfile: { password, forceChangePasswordNextSignIn: false } };
-      await ignoreNotFound(() =>
+      await this.onUser(tenant, objectId, (retry) =>
         this.http.request({
           ...this.call(tenant, 'PATCH', `/users/${segment(objectId)}`, 'disableAccount', PERMISSION_FOR.users),
           body,
           secrets: [password],
-          retryNotFound: this.isRecent(objectId),
+          ...retry,
         }),
       );
     });
@@ -254,10 +272,10 @@ class EntraDirectory implements EntraDirectoryAdapter {
 
   deleteAccount(tenant: TenantRef, objectId: string, options: { permanent: boolean }): Promise<void> {
     return this.run('deleteAccount', tenant.tenantId, async () => {
-      const deleted = await ignoreNotFound(() =>
+      const deleted = await this.onUser(tenant, objectId, (retry) =>
         this.http.request({
           ...this.call(tenant, 'DELETE', `/users/${segment(objectId)}`, 'deleteAccount', PERMISSION_FOR.users),
-          retryNotFound: this.isRecent(objectId),
+          ...retry,
         }),
       );
       this.recentlyCreated.delete(objectId);
@@ -309,10 +327,17 @@ class EntraDirectory implements EntraDirectoryAdapter {
     return { tenantId: tenant.tenantId, method, path, operation, permission };
   }
 
-  private async lookupUser(tenant: TenantRef, upn: string, operation: string, waitForReplication: boolean): Promise<DirectoryAccount | null> {
+  private async lookupUser(
+    tenant: TenantRef,
+    upn: string,
+    operation: string,
+    waitForReplication: boolean,
+    options?: PrivilegedCallOptions,
+  ): Promise<DirectoryAccount | null> {
     try {
       const res = await this.http.request<User>({
         ...this.call(tenant, 'GET', `/users/${segment(upn)}?$select=${USER_SELECT}`, operation, PERMISSION_FOR.users),
+        ...stoppable(options),
         retryNotFound: waitForReplication,
       });
       return toAccount(res.body);
@@ -322,16 +347,58 @@ class EntraDirectory implements EntraDirectoryAdapter {
     }
   }
 
+  /**
+   * A removal call on a user, where "not found" is done (returns false then). Right after this process made the
+   * user a 404 may be replication delay, so it is retried, but only while the user is younger than the replication
+   * window, and not at all when the user is in deleted items: deleted by someone, gone, not lagging (finding 4 of
+   * issue 12: a user deleted by hand used to cost minutes of retries at expiry).
+   */
+  private async onUser(
+    tenant: TenantRef,
+    objectId: string,
+    send: (retry: Pick<GraphRequest, 'retryNotFound' | 'replicationUntil'>) => Promise<unknown>,
+  ): Promise<boolean> {
+    const until = this.replicationEnd(objectId);
+    if (until === null) return ignoreNotFound(() => send({ retryNotFound: false }));
+    try {
+      await send({ retryNotFound: false });
+      return true;
+    } catch (error) {
+      if (!(error instanceof GraphFailure && error.notFound)) throw error;
+    }
+    if (await this.inDeletedItems(tenant, objectId)) {
+      this.recentlyCreated.delete(objectId);
+      return false;
+    }
+    return ignoreNotFound(() => send({ retryNotFound: true, replicationUntil: until }));
+  }
+
+  /** Whether the user is in the recycle bin (deleted); any failure to tell counts as "no" (then retry as lag). */
+  private async inDeletedItems(tenant: TenantRef, objectId: string): Promise<boolean> {
+    try {
+      await this.http.request({
+        ...this.call(tenant, 'GET', `/directory/deletedItems/${segment(objectId)}?$select=id`, 'deletedItems', PERMISSION_FOR.users),
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** When a user this process made stops counting as just made (creation plus the replication window), or null. */
+  private replicationEnd(objectId: string): number | null {
+    const at = this.recentlyCreated.get(objectId);
+    if (at === undefined) return null;
+    const end = at + this.o.replicationDeadlineMs;
+    return this.o.now() <= end ? end : null;
+  }
+
   private noteCreated(objectId: string): void {
     const now = this.o.now();
     for (const [id, at] of this.recentlyCreated) if (now - at > this.o.replicationDeadlineMs) this.recentlyCreated.delete(id);
     this.recentlyCreated.set(objectId, now);
   }
 
-  private isRecent(objectId: string): boolean {
-    const at = this.recentlyCreated.get(objectId);
-    return at !== undefined && this.o.now() - at <= this.o.replicationDeadlineMs;
-  }
 
   /** Every public method's guard: typed errors out, nothing else. */
   private async run<T>(operation: string, tenantId: string, fn: () => Promise<T>): Promise<T> {
@@ -341,6 +408,8 @@ class EntraDirectory implements EntraDirectoryAdapter {
     try {
       return await fn();
     } catch (error) {
+      // Stopped by core (revoke wins): its own error, as it gave it.
+      if (error instanceof CallStopped) throw error.reason;
       const typed = this.typed(operation, tenantId, error);
       // Facts only (code and ids): messages and details are secret-free by construction, causes may not be.
       this.o.logger.warn(

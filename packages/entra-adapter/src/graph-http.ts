@@ -13,6 +13,8 @@
  *   token provider forgets the refused token).
  * - 404 `Request_ResourceNotFound` on calls flagged `retryNotFound` (objects just created: Entra replicates
  *   for seconds, sometimes minutes) until `replicationDeadlineMs`.
+ * Revoke wins: a request's `beforeSend` is awaited before every attempt and its `signal` ends any wait, so a
+ * privileged call stops between retries once core sees its grant revoked.
  * Everything else comes back as a `GraphFailure` for the caller to handle or translate.
  */
 import { randomUUID } from 'node:crypto';
@@ -62,8 +64,17 @@ export interface GraphRequest {
   permission: string;
   /** Retry 404s: the object was just created and may not have replicated yet. */
   retryNotFound?: boolean;
+  /** With `retryNotFound`: no 404 retry past this instant (the object's creation plus the replication window). */
+  replicationUntil?: number;
   /** Secrets in the body, scrubbed from anything Graph echoes back. */
   secrets?: readonly string[];
+  /**
+   * Awaited right before each attempt is sent (revoke wins: core re-reads the grant here); a rejection ends the
+   * call with that error and nothing more is sent.
+   */
+  beforeSend?: () => Promise<void>;
+  /** Once aborted, the call stops waiting (for an answer, between retries) and fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface GraphResponse<T> {
@@ -71,6 +82,19 @@ export interface GraphResponse<T> {
   body: T;
   requestId: string | undefined;
 }
+
+/**
+ * The caller stopped the call (its `beforeSend` rejected, or its `signal` aborted): carries the caller's own error,
+ * which the adapter hands back unchanged rather than as a failure of its own.
+ */
+export class CallStopped extends Error {
+  override readonly name = 'CallStopped';
+  constructor(readonly reason: unknown) {
+    super('entra: the caller stopped the call');
+  }
+}
+
+const stopped = (signal: AbortSignal): CallStopped => new CallStopped(signal.reason);
 
 /** Statuses worth resending as they are. */
 const RETRY_STATUSES = new Set([429, 503, 504]);
@@ -104,7 +128,15 @@ export class GraphHttp {
     for (;;) {
       const token = await this.o.tokens.get(req.tenantId, forceRefresh);
       forceRefresh = false;
-      const attempt = await this.limiter.run(req.tenantId, () => this.once(req, url, token.token));
+      const attempt = await this.limiter.run(req.tenantId, async () => {
+        if (req.signal?.aborted) throw stopped(req.signal);
+        try {
+          await req.beforeSend?.();
+        } catch (error) {
+          throw new CallStopped(error);
+        }
+        return this.once(req, url, token.token);
+      });
 
       let wait: number | undefined;
       let giveUp: DirectoryError | GraphFailure;
@@ -146,7 +178,8 @@ export class GraphHttp {
         } else if (res.status === 404 && req.retryNotFound) {
           replicationAttempts++;
           const delay = this.replicationBackoff(replicationAttempts);
-          if (replicationAttempts < MAX_REPLICATION_ATTEMPTS && elapsed() + delay <= this.o.replicationDeadlineMs) wait = delay;
+          const inWindow = req.replicationUntil === undefined || this.o.now() + delay <= req.replicationUntil;
+          if (replicationAttempts < MAX_REPLICATION_ATTEMPTS && elapsed() + delay <= this.o.replicationDeadlineMs && inWindow) wait = delay;
         }
       }
 
@@ -163,8 +196,28 @@ export class GraphHttp {
         'entra: retrying graph call',
       );
       slept += wait;
-      await this.o.sleep(wait);
+      await this.pause(wait, req.signal);
     }
+  }
+
+  /** Waits between attempts; an abort of the call's signal ends the wait (and the call) at once. */
+  private pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return this.o.sleep(ms);
+    if (signal.aborted) return Promise.reject(stopped(signal));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(stopped(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.o.sleep(ms).then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error as Error);
+        },
+      );
+    });
   }
 
   /** Every item of a collection, following `@odata.nextLink` to the last page. */
@@ -196,7 +249,7 @@ export class GraphHttp {
         method: req.method,
         headers,
         ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
-        signal: controller.signal,
+        signal: req.signal ? AbortSignal.any([controller.signal, req.signal]) : controller.signal,
       });
       const text = await res.text();
       let body: unknown = undefined;
@@ -221,6 +274,8 @@ export class GraphHttp {
       );
       return { kind: 'response', res, body, clientRequestId };
     } catch (cause) {
+      // Abandoned by the caller (a revoke): not a transport failure to retry.
+      if (req.signal?.aborted) throw stopped(req.signal);
       return { kind: 'transport', transport: controller.signal.aborted ? 'timeout' : 'reset', clientRequestId, cause };
     } finally {
       clearTimeout(timer);

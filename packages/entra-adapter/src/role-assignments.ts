@@ -6,7 +6,7 @@
 import { DirectoryError, type Logger, type RoleAssignmentRef, type RoleAssignmentRequest, type TenantRef } from '@jitadmin/core';
 import type { TenantCapabilityStore } from './capabilities.js';
 import { GraphFailure, ignoreNotFound } from './errors.js';
-import type { GraphHttp } from './graph-http.js';
+import type { GraphHttp, GraphRequest } from './graph-http.js';
 import type { UnifiedRoleAssignment, UnifiedRoleAssignmentSchedule, UnifiedRoleAssignmentScheduleRequest } from './graph-types.js';
 import { PERMISSION_FOR } from './markers.js';
 import { ROLE_MANAGEMENT, quote, segment } from './odata.js';
@@ -27,11 +27,11 @@ export class RoleAssignments {
    * Time-bound where `until` is set and the tenant has (or may have) P2; a 400 AadPremiumLicenseRequired
    * falls back to a direct assignment and is remembered. An existing assignment counts as done.
    */
-  async assign(tenant: TenantRef, request: RoleAssignmentRequest): Promise<RoleAssignmentRef> {
+  async assign(tenant: TenantRef, request: RoleAssignmentRequest, stop: Pick<GraphRequest, 'beforeSend' | 'signal'> = {}): Promise<RoleAssignmentRef> {
     const p2 = this.caps.get(tenant.tenantId).p2;
     if (request.until !== null && p2 !== false) {
       try {
-        const ref = await this.assignTimeBound(tenant, request, request.until);
+        const ref = await this.assignTimeBound(tenant, request, request.until, stop);
         if (p2 === undefined) this.caps.set(tenant.tenantId, { p2: true });
         return ref;
       } catch (error) {
@@ -41,7 +41,7 @@ export class RoleAssignments {
         this.logger.info({ tenantId: tenant.tenantId }, 'entra: tenant has no Entra ID P2; using direct role assignments');
       }
     }
-    return this.assignDirect(tenant, request);
+    return this.assignDirect(tenant, request, stop);
   }
 
   /**
@@ -99,7 +99,12 @@ export class RoleAssignments {
     );
   }
 
-  private async assignTimeBound(tenant: TenantRef, r: RoleAssignmentRequest, until: string): Promise<RoleAssignmentRef> {
+  private async assignTimeBound(
+    tenant: TenantRef,
+    r: RoleAssignmentRequest,
+    until: string,
+    stop: Pick<GraphRequest, 'beforeSend' | 'signal'>,
+  ): Promise<RoleAssignmentRef> {
     const send = (action: 'adminAssign' | 'adminUpdate') => {
       const body: UnifiedRoleAssignmentScheduleRequest = {
         action,
@@ -120,6 +125,7 @@ export class RoleAssignments {
         operation: 'assignRole',
         permission: PERMISSION_FOR.roleSchedules,
         retryNotFound: true,
+        ...stop,
       });
     };
     let res;
@@ -135,7 +141,7 @@ export class RoleAssignments {
     return { roleId: r.roleId, assignmentId: id, kind: 'timeBound' };
   }
 
-  private async assignDirect(tenant: TenantRef, r: RoleAssignmentRequest): Promise<RoleAssignmentRef> {
+  private async assignDirect(tenant: TenantRef, r: RoleAssignmentRequest, stop: Pick<GraphRequest, 'beforeSend' | 'signal'>): Promise<RoleAssignmentRef> {
     const body: UnifiedRoleAssignment = { principalId: r.objectId, roleDefinitionId: r.roleId, directoryScopeId: '/' };
     try {
       const res = await this.http.request<UnifiedRoleAssignment>({
@@ -146,6 +152,7 @@ export class RoleAssignments {
         operation: 'assignRole',
         permission: PERMISSION_FOR.roles,
         retryNotFound: true,
+        ...stop,
       });
       if (!res.body.id) throw new DirectoryError('DIRECTORY_REJECTED', 'entra: Graph returned a role assignment without an id');
       return { roleId: r.roleId, assignmentId: res.body.id, kind: 'direct' };

@@ -5,6 +5,7 @@ import type { DirectoryAdapter } from '../ports/directory.js';
 import type { EventSink, JitEvent, Logger } from '../ports/events.js';
 import type { SecretBox } from '../ports/secret-box.js';
 import type { Store } from '../ports/store.js';
+import type { RunningGrants } from './revoke-fence.js';
 
 export interface JitAdminOptions {
   /** Names this process in leases (default: a random id). */
@@ -77,6 +78,8 @@ export interface Context {
   options: JitAdminOptions;
   emit(event: Omit<JitEvent, 'at'>): void;
   nowIso(): string;
+  /** Grants this process is provisioning, so a revoke written here stops their calls at once (revoke wins). */
+  running: RunningGrants;
 }
 
 export function resolveOptions(partial: Partial<JitAdminOptions> = {}): JitAdminOptions {

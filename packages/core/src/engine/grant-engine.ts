@@ -2,11 +2,12 @@ import { ConflictError, DirectoryError, ForbiddenError, JitError, isJitError, wr
 import type { Connection, Customer } from '../domain/customer.js';
 import type { Grant, GrantStep } from '../domain/grant.js';
 import type { Technician } from '../domain/provider.js';
-import type { TenantRef } from '../ports/directory.js';
+import type { PrivilegedCallOptions, TenantRef } from '../ports/directory.js';
 import type { StoreTx } from '../ports/store.js';
 import { retryDelayMs } from './backoff.js';
 import type { Context } from './context.js';
 import { grantEvent, writeGrant, type GrantChange } from './grant-writes.js';
+import { RevokeFence } from './revoke-fence.js';
 import { accountDisplayName, ephemeralUpn, generatePassword, technicianUpn } from './naming.js';
 import { reissueCredentialStep } from './reissue-credential.js';
 import { transition } from './transitions.js';
@@ -23,6 +24,10 @@ export interface RunScope {
   technician?: Promise<Technician | null>;
   /** The password this run generated and sealed, so the next step need not read it back and open it. */
   password?: string;
+  /** Stops the run's privileged calls once the grant is revoked (made by the first provisioning step). */
+  fence?: RevokeFence;
+  /** Takes the fence off this process's list of running grants. */
+  releaseFence?: () => void;
 }
 
 /** The start of provisioning, ready to write: the change, and the password it seals (kept by the run). */
@@ -64,15 +69,19 @@ export class GrantEngine {
    */
   async run(claimed: Grant, scope: RunScope = this.newScope()): Promise<void> {
     let grant: Grant | null = claimed;
-    for (let i = 0; grant && i < MAX_STEPS_PER_CLAIM; i++) {
-      const current: Grant = grant;
-      try {
-        grant = await this.advance(current, scope);
-      } catch (error) {
-        grant = await this.onStepFailed(current, error);
+    try {
+      for (let i = 0; grant && i < MAX_STEPS_PER_CLAIM; i++) {
+        const current: Grant = grant;
+        try {
+          grant = await this.advance(current, scope);
+        } catch (error) {
+          grant = await this.onStepFailed(current, error);
+        }
       }
+      if (grant) await this.park(grant, this.ctx.nowIso());
+    } finally {
+      scope.releaseFence?.();
     }
-    if (grant) await this.park(grant, this.ctx.nowIso());
   }
 
   private async advance(g: Grant, scope: RunScope): Promise<Grant | null> {
@@ -216,10 +225,24 @@ export class GrantEngine {
       : ephemeralUpn(g.id, tenant.defaultDomain);
   }
 
+  /**
+   * What every privileged call of the run carries (revoke wins, see `RevokeFence`). Where the adapter cannot check
+   * before each of its requests, the fence is checked here once, before the call.
+   */
+  private async privileged(g: Grant, scope: RunScope): Promise<PrivilegedCallOptions> {
+    if (!scope.fence) {
+      scope.fence = new RevokeFence(this.ctx.store, g.providerId, g.id);
+      scope.releaseFence = this.ctx.running.add(scope.fence);
+    }
+    const fence = scope.fence;
+    if (!this.ctx.directory.capabilities.abortableCalls) await fence.check();
+    return { beforeSend: fence.check, signal: fence.signal };
+  }
+
   private async provisionStep(g: Grant, scope: RunScope): Promise<Grant | null> {
     const tenant = await this.tenantOf(g, scope);
     if (!g.account || g.account.objectId === null || g.step === 'ensure_account') return this.ensureAccount(g, tenant, scope);
-    return this.grantAccess(g, tenant);
+    return this.grantAccess(g, tenant, scope);
   }
 
   private async password(g: Grant, scope: RunScope): Promise<{ password: string; sealed: string | null }> {
@@ -252,13 +275,13 @@ export class GrantEngine {
     const resumable = sealed === null;
     if (existing) {
       objectId = this.requireManaged(existing.managed, existing.objectId, upn);
-      await this.enable(g, tenant, objectId, password, resumable);
+      await this.enable(g, tenant, objectId, password, resumable, await this.privileged(g, scope));
     } else {
-      const { account, created } = await directory.createAccount(tenant, { userPrincipalName: upn, displayName, password });
+      const { account, created } = await directory.createAccount(tenant, { userPrincipalName: upn, displayName, password }, await this.privileged(g, scope));
       objectId = account.objectId;
       if (!created) {
         this.requireManaged(account.managed, objectId, upn);
-        await this.enable(g, tenant, objectId, password, resumable);
+        await this.enable(g, tenant, objectId, password, resumable, await this.privileged(g, scope));
       }
     }
     // Straight on to the roles and the pass, without a write between: what that write would hold (the account's
@@ -267,7 +290,7 @@ export class GrantEngine {
     // records the account and the step, so the retry starts from the roles.
     const withAccount: Grant = { ...base, step: 'grant_access', account: { ...base.account!, objectId, userPrincipalName: upn } };
     try {
-      return await this.grantAccess(withAccount, tenant);
+      return await this.grantAccess(withAccount, tenant, scope);
     } catch (error) {
       return this.onStepFailed(base, error, withAccount);
     }
@@ -279,10 +302,10 @@ export class GrantEngine {
    * record before that call; `resumable`) and went on to assign roles before it could record `active`. Then
    * the account is as that run left it: carry on to the roles and the pass.
    */
-  private async enable(g: Grant, tenant: TenantRef, objectId: string, password: string, resumable: boolean): Promise<void> {
+  private async enable(g: Grant, tenant: TenantRef, objectId: string, password: string, resumable: boolean, call: PrivilegedCallOptions): Promise<void> {
     const { directory } = this.ctx;
     try {
-      await directory.enableAccount(tenant, objectId, password);
+      await directory.enableAccount(tenant, objectId, password, call);
     } catch (error) {
       if (!resumable || !isPrivilegedTarget(error)) throw error;
       const state = await directory.readAccount(tenant, objectId);
@@ -313,8 +336,9 @@ export class GrantEngine {
     return objectId;
   }
 
-  private async grantAccess(g: Grant, tenant: TenantRef): Promise<Grant | null> {
+  private async grantAccess(g: Grant, tenant: TenantRef, scope: RunScope): Promise<Grant | null> {
     const { directory, secretBox, options } = this.ctx;
+    const call = await this.privileged(g, scope);
     const account = g.account!;
     const objectId = account.objectId!;
     const wantsTap = g.policy.credential !== 'password';
@@ -323,18 +347,20 @@ export class GrantEngine {
 
     // Roles and the pass are independent: one round trip for all of them.
     const roleCalls = g.roles.map((roleId) =>
-      directory.assignRole(tenant, { objectId, roleId, until: g.expiresAt, justification }),
+      directory.assignRole(tenant, { objectId, roleId, until: g.expiresAt, justification }, call),
     );
     // The policy may have been turned off since the last preflight: a rule that also allows a password falls back
     // to it rather than failing a grant whose roles are being given in this same round trip.
     const tapCall = wantsTap
-      ? directory.createTemporaryAccessPass(tenant, objectId, { lifetimeMinutes: Math.min(43200, lifetime), usableOnce: false }).catch((error: unknown) => {
+      ? directory.createTemporaryAccessPass(tenant, objectId, { lifetimeMinutes: Math.min(43200, lifetime), usableOnce: false }, call).catch((error: unknown) => {
           if (g.policy.credential === 'both' && isJitError(error) && error.code === 'TAP_POLICY_OFF') return null;
           throw error;
         })
       : Promise.resolve(null);
     const [roles, tap] = await Promise.all([Promise.allSettled(roleCalls), Promise.allSettled([tapCall])]);
     const failed = [...roles, ...tap].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // A revoke met on the way wins over whatever else failed: carry on with deprovisioning, no retry.
+    if (failed && scope.fence?.tripped) throw scope.fence.signal.reason;
     if (failed) throw failed.reason;
 
     const assignments = roles.map((r) => (r as PromiseFulfilledResult<Awaited<(typeof roleCalls)[number]>>).value);
@@ -552,6 +578,19 @@ export class GrantEngine {
       // Someone changed the grant under us (a revoke, an extend): carry on from what is stored, if still ours.
       const fresh = await this.ctx.store.getGrant(g.providerId, g.id);
       if (!fresh || (fresh.lease && fresh.lease.owner !== this.ctx.options.workerId)) return null;
+      // An account this run made but had not yet recorded (a revoke came between the account and the roles): record
+      // its id now, since a lookup by UPN may not find it while Entra still replicates it, and the account would be
+      // left behind until the reconciler found it.
+      const made = base.account?.objectId;
+      if (made && fresh.account && fresh.account.objectId === null && fresh.account.userPrincipalName === base.account?.userPrincipalName) {
+        return this.write(fresh, {
+          grant: { ...fresh, account: { ...fresh.account, objectId: made } },
+          audit: [{ action: 'grant.step', details: { step: fresh.step ?? 'remove_roles', objectId: made, found: true } }],
+        }).catch((writeError: unknown) => {
+          if (isJitError(writeError) && writeError.code === 'VERSION_CONFLICT') return this.onStepFailed(fresh, writeError, base);
+          throw writeError;
+        });
+      }
       return fresh;
     }
     const { options, clock } = this.ctx;

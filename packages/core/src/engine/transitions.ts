@@ -21,7 +21,8 @@ export type GrantEvent =
   | 'deny_extension'
   | 'reissue_credential'
   | 'give_up'
-  | 'cleaned';
+  | 'cleaned'
+  | 'removed_outside';
 
 /**
  * The one table that decides what may happen to a grant in which state. Everything that changes a grant's
@@ -48,6 +49,7 @@ export const TRANSITIONS: Readonly<Record<GrantState, Partial<Record<GrantEvent,
     approve_extension: 'active',
     deny_extension: 'active',
     reissue_credential: 'active',
+    removed_outside: 'deprovisioning',
   },
   deprovisioning: { cleaned: 'closed', give_up: 'needs_attention' },
   needs_attention: { cleaned: 'closed' },

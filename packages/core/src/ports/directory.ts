@@ -37,6 +37,12 @@ export interface DirectoryCapabilities {
   permanentDelete: boolean;
   /** Finding, enabling and re-credentialing a kept account (per-technician model). */
   perTechnicianAccounts: boolean;
+  /**
+   * Privileged calls honour `PrivilegedCallOptions`: `beforeSend` is awaited before every request they send
+   * (retries too) and `signal` stops their waiting. Without it core checks for a revoke once before each call,
+   * and a call that retries inside the adapter (replication delay) cannot be stopped part-way.
+   */
+  abortableCalls?: boolean;
 }
 
 export type DirectoryCapability = keyof DirectoryCapabilities;
@@ -55,6 +61,25 @@ export interface DirectoryAccount {
 /** An account with its current role assignments, read back to verify what a step did. */
 export interface DirectoryAccountState extends DirectoryAccount {
   assignments: RoleAssignmentRef[];
+}
+
+/**
+ * How core stops a call that would give privilege once the grant is revoked (DESIGN.md invariant 9, "revoke
+ * wins"). Passed to `createAccount`, `enableAccount`, `assignRole` and `createTemporaryAccessPass`.
+ */
+export interface PrivilegedCallOptions {
+  /**
+   * Awaited right before each request the call sends (the first and every retry, lookups included). When it
+   * rejects, the call sends nothing more and fails with that error. Core re-reads the grant here, so no request
+   * of the call leaves after the revoke is visible in the store.
+   */
+  beforeSend?: () => Promise<void>;
+  /**
+   * Aborted when core learns of a revoke while the call is under way: the adapter stops waiting (for an answer,
+   * between retries) and fails with `signal.reason`. A request already sent may still take effect; core's
+   * deprovisioning reads back what the account holds and removes it.
+   */
+  signal?: AbortSignal;
 }
 
 export interface NewAccount {
@@ -138,11 +163,15 @@ export interface DirectoryAdapter {
    * Creates an enabled account marked as jitadmin's. If an account with that UPN exists already, returns
    * it with `created: false` and changes nothing (the caller then calls `enableAccount` to set the password).
    */
-  createAccount(tenant: TenantRef, account: NewAccount): Promise<{ account: DirectoryAccount; created: boolean }>;
+  createAccount(
+    tenant: TenantRef,
+    account: NewAccount,
+    options?: PrivilegedCallOptions,
+  ): Promise<{ account: DirectoryAccount; created: boolean }>;
   /** The account with that UPN, or null. */
   findAccount(tenant: TenantRef, userPrincipalName: string): Promise<DirectoryAccount | null>;
   /** Enables the account and sets its password (no forced change). A missing account: `DIRECTORY_NOT_FOUND`. */
-  enableAccount(tenant: TenantRef, objectId: string, password: string): Promise<void>;
+  enableAccount(tenant: TenantRef, objectId: string, password: string, options?: PrivilegedCallOptions): Promise<void>;
 
   /**
    * Assigns a role. An existing active assignment of the role counts as done whatever its kind (and is
@@ -150,12 +179,13 @@ export interface DirectoryAdapter {
    * time-bound roles, `until` gives a direct assignment. A missing account is `DIRECTORY_NOT_FOUND`
    * (retryable: replication delay).
    */
-  assignRole(tenant: TenantRef, request: RoleAssignmentRequest): Promise<RoleAssignmentRef>;
+  assignRole(tenant: TenantRef, request: RoleAssignmentRequest, options?: PrivilegedCallOptions): Promise<RoleAssignmentRef>;
   /** Issues a Temporary Access Pass; a new pass replaces the previous one. A missing account: `DIRECTORY_NOT_FOUND`. */
   createTemporaryAccessPass(
     tenant: TenantRef,
     objectId: string,
     request: TemporaryAccessPassRequest,
+    options?: PrivilegedCallOptions,
   ): Promise<IssuedTemporaryAccessPass>;
 
   /** Every role assignment the account holds (direct and active time-bound); a missing account has none. */

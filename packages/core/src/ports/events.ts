@@ -16,7 +16,9 @@ export type JitEventType =
   | 'closed'
   | 'failed'
   | 'needs_attention'
-  | 'drift_found';
+  | 'drift_found'
+  /** A live grant's account is gone from the tenant (deleted outside jitadmin); the grant is ended. */
+  | 'account_missing';
 
 /** A typed notification, emitted after the change it reports was committed. Never carries a secret. */
 export interface JitEvent {

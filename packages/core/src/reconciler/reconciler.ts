@@ -1,4 +1,6 @@
 import { isJitError } from '../errors.js';
+import { grantEvent, writeGrant } from '../engine/grant-writes.js';
+import { transition } from '../engine/transitions.js';
 import type { Customer } from '../domain/customer.js';
 import { LIVE_STATES, type Grant } from '../domain/grant.js';
 import type { DirectoryAccount, TenantRef } from '../ports/directory.js';
@@ -15,19 +17,27 @@ interface TenantView {
   owners: Map<string, Grant[]>;
   /** Per-technician accounts at rest: objectId → customer. */
   kept: Map<string, Customer>;
+  /** The tenant's live grants (every provider's). */
+  grants: Grant[];
 }
 
 /**
  * Finds what the directory holds that no live grant explains, and removes it: accounts marked as ours with no
- * owner (after a grace period, since a grant may be about to record the account it just made), and role
- * assignments on our accounts that no grant asked for (drift). Tenants shared by several providers are judged
+ * owner (after a grace period, since a grant may be about to record the account it just made), role assignments
+ * on our accounts that no grant asked for, and accounts that must be disabled but were enabled again (drift).
+ * It also walks the live grants: an active grant whose account is gone from the tenant (deleted by hand) is
+ * reported (`account_missing`) and ended as `removed_outside`. Tenants shared by several providers are judged
  * against all of their grants, so one provider's reconciler never removes another's accounts.
  */
 export class Reconciler {
-  constructor(private readonly ctx: Context) {}
+  constructor(
+    private readonly ctx: Context,
+    /** Told when the reconciler made a grant due now (an account found gone). */
+    private readonly onDue: () => void = () => {},
+  ) {}
 
   async run(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { tenants: 0, orphansRemoved: [], driftRemoved: [], errors: [] };
+    const report: ReconcileReport = { tenants: 0, orphansRemoved: [], driftRemoved: [], accountsMissing: [], accountsDisabledAgain: [], errors: [] };
     const views = await this.tenantViews();
     for (const view of views.values()) {
       report.tenants++;
@@ -40,6 +50,7 @@ export class Reconciler {
         this.ctx.logger.warn({ tenantId: view.tenant.tenantId, code }, 'reconcile of a tenant failed');
       }
     }
+    if (report.accountsMissing.length > 0) this.onDue();
     return report;
   }
 
@@ -52,11 +63,12 @@ export class Reconciler {
         if (!c || c.status !== 'connected') continue;
         let view = views.get(c.tenantId);
         if (!view) {
-          view = { tenant: { tenantId: c.tenantId, defaultDomain: c.defaultDomain }, customers: [], owners: new Map(), kept: new Map() };
+          view = { tenant: { tenantId: c.tenantId, defaultDomain: c.defaultDomain }, customers: [], owners: new Map(), kept: new Map(), grants: [] };
           views.set(c.tenantId, view);
         }
         view.customers.push(customer);
         for (const grant of await this.liveGrants(provider.id, customer.id)) {
+          view.grants.push(grant);
           const keys = [grant.account?.objectId, grant.account?.userPrincipalName?.toLowerCase()];
           if (c.defaultDomain) keys.push(ephemeralUpn(grant.id, c.defaultDomain).toLowerCase());
           for (const key of keys) if (key) view.owners.set(key, [...(view.owners.get(key) ?? []), grant]);
@@ -81,6 +93,7 @@ export class Reconciler {
   private async reconcileTenant(view: TenantView, report: ReconcileReport): Promise<void> {
     const { directory, clock, options } = this.ctx;
     const accounts = await directory.listManagedAccounts(view.tenant);
+    await this.findMissing(view, accounts, report);
     for (const account of accounts) {
       const owners = view.owners.get(account.objectId) ?? view.owners.get(account.userPrincipalName.toLowerCase()) ?? [];
       const active = owners.find((g) => g.state === 'active');
@@ -92,14 +105,14 @@ export class Reconciler {
       if (keptBy) {
         // A per-technician account at rest: no roles, disabled.
         await this.removeDrift(view, account, new Set(), report, null, keptBy);
-        if (account.enabled) await directory.disableAccount(view.tenant, account.objectId);
+        if (account.enabled) await this.disableAgain(view, account, report, null, keptBy);
         continue;
       }
       const keptByRule = await this.closedGrantKeeping(view, account);
       if (keptByRule) {
         // A rule whose expiration action is "disable" keeps the account: it must stay disabled and bare.
         await this.removeDrift(view, account, new Set(), report, keptByRule);
-        if (account.enabled) await directory.disableAccount(view.tenant, account.objectId);
+        if (account.enabled) await this.disableAgain(view, account, report, keptByRule);
         continue;
       }
       const age = account.createdAt ? clock.now() - Date.parse(account.createdAt) : Number.POSITIVE_INFINITY;
@@ -107,6 +120,68 @@ export class Reconciler {
       await this.removeOrphan(view, account);
       report.orphansRemoved.push(account.objectId);
     }
+  }
+
+  /**
+   * Active grants whose account is not among the tenant's accounts of ours: read each back by id (a marker
+   * removed by hand hides an account from the list without deleting it); one that does not exist was deleted
+   * outside jitadmin (to the recycle bin or for good). Its grant is reported and ended as `removed_outside`; the
+   * scheduler then finishes it in seconds (the account is gone, so there is nothing to wait for). Grants that
+   * became active within the grace period are left alone: Entra may not show a new account everywhere yet.
+   */
+  private async findMissing(view: TenantView, accounts: readonly DirectoryAccount[], report: ReconcileReport): Promise<void> {
+    const { directory, clock, options } = this.ctx;
+    const listed = new Set(accounts.map((a) => a.objectId));
+    const now = clock.now();
+    for (const g of view.grants) {
+      const objectId = g.account?.objectId;
+      if (g.state !== 'active' || !objectId || listed.has(objectId) || !g.activatedAt) continue;
+      if (now - Date.parse(g.activatedAt) < options.reconcileGraceMs) continue;
+      if (g.lease && Date.parse(g.lease.until) > now) continue;
+      if (await directory.readAccount(view.tenant, objectId)) continue;
+      const removeAccount = g.policy.accountModel === 'ephemeral' && g.policy.expirationAction === 'delete';
+      const details = { objectId, userPrincipalName: g.account!.userPrincipalName };
+      const next: Grant = {
+        ...g,
+        state: transition(g.state, 'removed_outside'),
+        // Gone already: purge it from the recycle bin where the rule deletes, else read back that nothing is left.
+        step: removeAccount ? 'remove_account' : 'verify',
+        endReason: 'removed_outside',
+        endedBy: ACTOR,
+        attempts: 0,
+        lastError: null,
+        dueAt: this.ctx.nowIso(),
+        lease: null,
+      };
+      try {
+        await writeGrant(this.ctx, ACTOR, g, {
+          grant: next,
+          audit: [{ action: 'grant.account_missing', details }],
+          events: [grantEvent(next, 'account_missing', details)],
+        });
+      } catch (error) {
+        // Changed meanwhile (it expired, was revoked, is being worked on): the next reconcile looks again.
+        if (isJitError(error) && (error.code === 'VERSION_CONFLICT' || error.code === 'INVALID_TRANSITION')) continue;
+        throw error;
+      }
+      report.accountsMissing.push({ grantId: g.id, objectId });
+      this.ctx.logger.warn({ grantId: g.id, providerId: g.providerId, tenantId: view.tenant.tenantId, objectId }, 'account of a live grant is gone from the tenant');
+    }
+  }
+
+  /** An account that must be disabled was enabled again outside jitadmin: disable it and report the drift. */
+  private async disableAgain(view: TenantView, account: DirectoryAccount, report: ReconcileReport, grant: Grant | null, keptBy?: Customer): Promise<void> {
+    await this.ctx.directory.disableAccount(view.tenant, account.objectId);
+    const customer = (grant && view.customers.find((c) => c.id === grant.customerId && c.providerId === grant.providerId)) ?? keptBy ?? view.customers[0]!;
+    report.accountsDisabledAgain.push(account.objectId);
+    await this.audit(customer, grant?.id ?? null, 'reconcile.drift_removed', { objectId: account.objectId, kind: 'enabled' });
+    this.ctx.emit({
+      type: 'drift_found',
+      providerId: customer.providerId,
+      customerId: customer.id,
+      ...(grant ? { grantId: grant.id, technicianId: grant.technicianId } : {}),
+      details: { kind: 'enabled', objectId: account.objectId },
+    });
   }
 
   /** The ended grant whose rule said to keep this account disabled, found through the grant id in its UPN. */

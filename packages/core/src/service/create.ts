@@ -1,6 +1,7 @@
 import type { Actor } from '../domain/provider.js';
 import type { AuditEvent } from '../domain/audit.js';
 import { GrantEngine } from '../engine/grant-engine.js';
+import { RunningGrants } from '../engine/revoke-fence.js';
 import { guardDirectory, makeEmitter, resolveOptions, type Context, type JitAdminOptions } from '../engine/context.js';
 import { Reconciler } from '../reconciler/reconciler.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -67,9 +68,11 @@ export function createJitAdmin(config: CreateJitAdminConfig): JitAdmin {
     options,
     emit: makeEmitter(config.events, clock, logger),
     nowIso: () => new Date(clock.now()).toISOString(),
+    running: new RunningGrants(),
   };
   const engine = new GrantEngine(ctx);
-  const reconciler = new Reconciler(ctx);
+  // A grant the reconciler ends (its account is gone) is due at once: wake the scheduler rather than wait a sweep.
+  const reconciler = new Reconciler(ctx, () => scheduler.poke());
   const scheduler = new Scheduler(ctx, engine, () => reconciler.run());
   const setup = new SetupService(ctx);
   const grants = new GrantService(ctx, scheduler);

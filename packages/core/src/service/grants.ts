@@ -521,6 +521,8 @@ export class GrantService {
         events: [grantEvent(next, 'revoked', { by: actorLabel(actor) })],
       };
     });
+    // Revoke wins: a run of this grant in this process stops its directory calls now, not at its next request.
+    this.ctx.running.revoked(result.providerId, result.id, reason === 'break_glass' ? 'ended by break glass' : 'revoked');
     return result;
   }
 

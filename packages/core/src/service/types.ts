@@ -84,6 +84,10 @@ export interface ReconcileReport {
   orphansRemoved: string[];
   /** Role assignments on our accounts that no grant asked for, removed. */
   driftRemoved: { objectId: string; roleId: string }[];
+  /** Live grants whose account was gone from the tenant (deleted outside jitadmin), now ending as `removed_outside`. */
+  accountsMissing: { grantId: string; objectId: string }[];
+  /** Accounts of ours that must be disabled (at rest, or kept by a rule) and were found enabled, disabled again. */
+  accountsDisabledAgain: string[];
   errors: { customerId: string; code: string; message: string }[];
 }
 

@@ -20,6 +20,7 @@
  * @module
  */
 import { describe } from 'vitest';
+import { abortableTests } from './directory/conformance-abortable.js';
 import { accountTests } from './directory/conformance-accounts.js';
 import { makeUseContext } from './directory/conformance-harness.js';
 import { idempotencyTests } from './directory/conformance-idempotency.js';
@@ -46,6 +47,7 @@ const GROUPS: Record<DirectoryConformanceGroup, (use: UseDirectoryContext, optio
   lifecycle: (use) => lifecycleTests(use),
   paging: (use) => pagingTests(use),
   idempotency: (use, options) => idempotencyTests(use, options.propertyRuns ?? 12),
+  abortableCalls: (use) => abortableTests(use),
 };
 
 /** Registers the directory conformance suite for one adapter (see the module doc). */

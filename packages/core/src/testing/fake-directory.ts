@@ -20,6 +20,9 @@
  * - Calls for an unknown or disconnected tenant fail `CONNECTION_BROKEN` (`preflight` reports `tokenOk: false`).
  * - A missing consented permission fails `PERMISSION_MISSING` with `details.permission`.
  * - Deleting a user ends its role assignments.
+ * - Privileged calls honour `PrivilegedCallOptions` (`abortableCalls`): `beforeSend` is awaited before the call is
+ *   recorded and applied (a rejection sends nothing); an abort of `signal` during the latency fails the call with
+ *   the signal's reason at once, yet the call still takes effect when its latency ends, as a request already sent.
  *
  * ```ts
  * const clock = createTestClock();
@@ -43,6 +46,7 @@ import type {
   DirectoryCapabilities,
   IssuedTemporaryAccessPass,
   NewAccount,
+  PrivilegedCallOptions,
   RoleAssignmentRequest,
   TemporaryAccessPassRequest,
   TenantRef,
@@ -139,6 +143,7 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
     temporaryAccessPass: true,
     permanentDelete: true,
     perTechnicianAccounts: true,
+    abortableCalls: true,
     ...options.capabilities,
   });
   const tenants = new Map<string, TenantRecord>();
@@ -281,7 +286,25 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
 
   // ---- the call wrapper: log, latency, faults -----------------------------------------------------------------
 
-  async function run<T>(method: DirectoryMethod, tenantId: string, args: FakeCallArgs, effect: () => T): Promise<T> {
+  async function run<T>(method: DirectoryMethod, tenantId: string, args: FakeCallArgs, effect: () => T, options?: PrivilegedCallOptions): Promise<T> {
+    const signal = capabilities.abortableCalls && options?.signal instanceof AbortSignal ? options.signal : undefined;
+    if (capabilities.abortableCalls) {
+      signal?.throwIfAborted();
+      if (typeof options?.beforeSend === 'function') await options.beforeSend();
+    }
+    const sent = send(method, tenantId, args, effect);
+    if (!signal) return sent;
+    // Abandoned: the caller stops waiting; the request, already sent, still lands.
+    sent.catch(() => {});
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      sent.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  async function send<T>(method: DirectoryMethod, tenantId: string, args: FakeCallArgs, effect: () => T): Promise<T> {
     const call: FakeDirectoryCall = { method, tenantId, args, at: clock.now(), outcome: 'pending', injected: false };
     calls.push(call);
     try {
@@ -419,7 +442,7 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
         return FAKE_ROLE_DEFINITIONS.map((r) => ({ ...r }));
       }),
 
-    createAccount: (ref, account: NewAccount) =>
+    createAccount: (ref, account: NewAccount, options) =>
       run(
         'createAccount',
         ref.tenantId,
@@ -441,6 +464,7 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
           tenant.created.set(key, (tenant.created.get(key) ?? 0) + 1);
           return { account: toAccount(user), created: true };
         },
+        options,
       ),
 
     findAccount: (ref, upn) =>
@@ -451,7 +475,7 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
         return user ? toAccount(user) : null;
       }),
 
-    enableAccount: (ref, objectId, password) =>
+    enableAccount: (ref, objectId, password, options) =>
       run('enableAccount', ref.tenantId, { objectId }, () => {
         const tenant = tenantFor(ref.tenantId);
         need(tenant, 'User.ReadWrite.All');
@@ -463,9 +487,9 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
         user.enabled = true;
         user.password = password;
         user.passwordChanges += 1;
-      }),
+      }, options),
 
-    assignRole: (ref, request: RoleAssignmentRequest) =>
+    assignRole: (ref, request: RoleAssignmentRequest, options) =>
       run(
         'assignRole',
         ref.tenantId,
@@ -504,9 +528,10 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
           user.assignments.push(assignment);
           return toRef(assignment);
         },
+        options,
       ),
 
-    createTemporaryAccessPass: (ref, objectId, request: TemporaryAccessPassRequest) =>
+    createTemporaryAccessPass: (ref, objectId, request: TemporaryAccessPassRequest, options) =>
       run(
         'createTemporaryAccessPass',
         ref.tenantId,
@@ -538,6 +563,7 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
           user.tapIssuedCount += 1;
           return { pass: tap.pass, expiresAt: iso(tap.expiresAt) };
         },
+        options,
       ),
 
     listRoleAssignments: (ref, objectId) =>
@@ -680,6 +706,23 @@ export function createFakeDirectory(options: FakeDirectoryOptions = {}): FakeDir
       };
       user.assignments.push(assignment);
       return toAssignmentView(assignment);
+    },
+
+    deleteByHand(tenantId, objectId, opts = {}) {
+      const tenant = mustTenant(tenantId);
+      const user = tenant.users.get(objectId);
+      if (!user) throw new Error(`${name}: no user ${objectId} in tenant ${tenantId}`);
+      if (user.deletedAt === null) {
+        user.deletedAt = clock.now();
+        user.assignments = [];
+      }
+      if (opts.permanent) tenant.users.delete(objectId);
+    },
+
+    enableByHand(tenantId, objectId) {
+      const user = liveUser(mustTenant(tenantId), objectId);
+      if (!user) throw new Error(`${name}: no live user ${objectId} in tenant ${tenantId}`);
+      user.enabled = true;
     },
 
     inspector: (tenantId) => inspectorFor(tenantId),

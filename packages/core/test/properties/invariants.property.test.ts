@@ -7,11 +7,12 @@ import {
   TERMINAL_STATES,
   verifyProviderChain,
   type Actor,
+  type DirectoryAdapter,
   type Grant,
   type JitAdmin,
   type Store,
 } from '@jitadmin/core';
-import { createFakeDirectory, createTestClock, type FaultKind } from '@jitadmin/core/testing';
+import { createFakeDirectory, createTestClock, type FakeDirectory, type FaultKind } from '@jitadmin/core/testing';
 import { crashAfterWrites } from '../support/crashing-store.js';
 import { KEY, PROVIDER, ROLES } from '../support/world.js';
 
@@ -37,8 +38,11 @@ type Command =
   | { kind: 'tick'; ms: number }
   | { kind: 'pass' }
   | { kind: 'fault'; method: number; error: FaultKind; after: boolean; times: number }
-  | { kind: 'crash'; afterWrites: number };
+  | { kind: 'crash'; afterWrites: number }
+  | { kind: 'revokeDuring'; method: number; after: boolean };
 
+/** The calls that give privilege (DESIGN.md invariant 9: none after a revoke is written). */
+const PRIVILEGED = ['createAccount', 'enableAccount', 'assignRole', 'createTemporaryAccessPass'] as const;
 const METHODS = ['createAccount', 'enableAccount', 'assignRole', 'createTemporaryAccessPass', 'removeRoleAssignments', 'revokeSessions', 'disableAccount', 'deleteAccount', 'readAccount', 'findAccount'] as const;
 
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -63,7 +67,60 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), afterWrites: fc.integer({ min: 0, max: 6 }) }) },
+  // Revoke every provisioning grant when the next call of a privileged method is about to be sent, or has been
+  // sent and its answer is on the way.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('revokeDuring' as const), method: fc.nat(PRIVILEGED.length - 1), after: fc.boolean() }) },
 );
+
+/** A revoke written during a privileged call: which grants, and how many directory calls had been sent by then. */
+interface RevokeMark {
+  grantIds: string[];
+  callsBefore: number;
+}
+
+/**
+ * The fake seen through a hook that, once armed, revokes every grant in `provisioning` at the chosen moment of
+ * the next call of one privileged method (through `revoker()`, the live process of the moment).
+ */
+function revokeHook(fake: FakeDirectory, store: () => Store, revoker: () => JitAdmin) {
+  let armed: { method: string; after: boolean } | null = null;
+  const marks: RevokeMark[] = [];
+  const revokeAll = async () => {
+    const provisioning = (await store().listGrants(PROVIDER, { states: ['provisioning'], limit: 1000 })).items;
+    const grantIds: string[] = [];
+    for (const g of provisioning) {
+      try {
+        await revoker().revoke(person('a1', ['technician', 'approver']), g.id, { reason: 'property: revoke during a call' });
+        grantIds.push(g.id);
+      } catch {
+        // Raced with its own end: nothing to hold it to.
+      }
+    }
+    marks.push({ grantIds, callsBefore: fake.calls.length });
+  };
+  const directory = new Proxy(fake, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const call = () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        const hook = armed;
+        if (!hook || hook.method !== prop) return call();
+        armed = null;
+        if (!hook.after) {
+          await revokeAll();
+          return call();
+        }
+        try {
+          return await call();
+        } finally {
+          await revokeAll();
+        }
+      };
+    },
+  }) as DirectoryAdapter;
+  return { directory, marks, arm: (method: string, after: boolean) => void (armed = { method, after }) };
+}
 
 async function setup() {
   const clock = createTestClock();
@@ -82,10 +139,12 @@ async function setup() {
     error: (o: object, m: string) => void logs.push(JSON.stringify(o) + m),
   };
   const events: string[] = [];
+  let live: JitAdmin | null = null;
+  const hook = revokeHook(directory, () => store, () => live!);
   const build = (s: Store) =>
     createJitAdmin({
       store: s,
-      directory,
+      directory: hook.directory,
       secretBox: createAesGcmSecretBox(KEY),
       clock,
       logger,
@@ -93,6 +152,7 @@ async function setup() {
       options: { leaseMs: 2 * MIN, maxAttempts: 4, baseRetryMs: 1000, maxRetryMs: 30_000, attentionRetryMs: 5 * MIN, reconcileGraceMs: 0, random: () => 0.5 },
     });
   const jit = build(store);
+  live = jit;
   const setupActor: Actor = { kind: 'system', providerId: PROVIDER, name: 'setup' };
   await jit.upsertProvider({ id: PROVIDER, name: 'MSP' });
   for (const id of PEOPLE) {
@@ -105,7 +165,7 @@ async function setup() {
   await jit.createRule(setupActor, { id: 'r-free', name: 'free', subjects: { groups: ['techs'] }, customers: 'all', roles: [ROLES.helpdesk, ROLES.userAdmin], defaultDurationMinutes: 30, maxDurationMinutes: 180, credential: 'password' });
   await jit.createRule(setupActor, { id: 'r-tap', name: 'tap', subjects: { technicianIds: ['a1', 'a2'] }, customers: ['c0', 'c1'], roles: [ROLES.helpdesk], defaultDurationMinutes: 30, maxDurationMinutes: 60, credential: 'both', accountModel: 'perTechnician' });
   await jit.createRule(setupActor, { id: 'r-ga', name: 'ga', subjects: { groups: ['techs'] }, customers: ['c0', 'c1'], roles: [ROLES.globalAdmin], defaultDurationMinutes: 20, maxDurationMinutes: 60, approval: { required: 1, approvers: ['a1', 'a2'], requestWindowMinutes: 120 }, selfServiceExtensionMinutes: 10, credential: 'both', expirationAction: 'disable' });
-  return { clock, store, directory, tenants, jit, build, logs, events };
+  return { clock, store, directory, tenants, jit, build, logs, events, hook, setLive: (j: JitAdmin) => void (live = j) };
 }
 
 describe('invariants under random requests, decisions, faults and crashes', () => {
@@ -181,13 +241,19 @@ describe('invariants under random requests, decisions, faults and crashes', () =
               const doomed = crashAfterWrites(w.store, c.afterWrites);
               await attempt(w.build(doomed.store).scheduler.drain(50));
               jit = w.build(w.store);
+              w.setLive(jit);
               break;
             }
+            case 'revokeDuring':
+              w.hook.arm(PRIVILEGED[c.method]!, c.after);
+              break;
           }
         }
         // Recovery: faults clear, time passes beyond every window and lease, the scheduler and reconciler run.
         w.directory.faults.clear();
+        w.hook.arm('none', false);
         jit = w.build(w.store);
+        w.setLive(jit);
         for (let i = 0; i < 40; i++) {
           await w.clock.advance(30 * MIN);
           await jit.scheduler.drain();
@@ -227,6 +293,26 @@ describe('invariants under random requests, decisions, faults and crashes', () =
           }
           expect(g.endedAt, `${g.id} ended without endedAt`).not.toBeNull();
           if (g.endReason === 'failed') expect(g.failure, `${g.id} failed without its failure`).not.toBeNull();
+        }
+        // Invariant 9: once a revoke is written, no call that gives privilege is sent for that grant's account (a
+        // kept account serves its technician's next grant once this one has closed).
+        for (const mark of w.hook.marks) {
+          for (const id of mark.grantIds) {
+            const g = grants.find((x) => x.id === id)!;
+            const tenantId = w.tenants[Number(g.customerId.slice(1))]!.tenantId;
+            const upn = g.account?.userPrincipalName.toLowerCase();
+            const objectId = g.account?.objectId ?? w.directory.inspect.user(tenantId, upn ?? '-')?.objectId;
+            const closedAt = g.closedAt ? Date.parse(g.closedAt) : Number.POSITIVE_INFINITY;
+            const late = w.directory.calls.slice(mark.callsBefore).filter(
+              (c) =>
+                (PRIVILEGED as readonly string[]).includes(c.method) &&
+                c.tenantId === tenantId &&
+                ((objectId !== undefined && c.args.objectId === objectId) || (upn !== undefined && String(c.args.userPrincipalName ?? '').toLowerCase() === upn)) &&
+                (g.policy.accountModel === 'ephemeral' || c.at < closedAt),
+            );
+            expect(late.map((c) => c.method), `privileged calls after the revoke of ${g.id}`).toEqual([]);
+            expect(g.activatedAt, `${g.id} revoked while provisioning never became active`).toBeNull();
+          }
         }
         const report = await jit.reconcile();
         expect(report.orphansRemoved).toEqual([]);

@@ -33,7 +33,8 @@ export async function remoteDirectory(baseUrl: string): Promise<DirectoryAdapter
     const response = await fetch(`${baseUrl}/call/${method}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(args),
+      // Core's revoke fence (functions, an AbortSignal) cannot cross the wire: leave it out.
+      body: JSON.stringify(args.filter((a) => !(a && typeof a === 'object' && ('beforeSend' in a || 'signal' in a)))),
     });
     const body = (await response.json()) as { ok: true; value: unknown } | { ok: false; error: RpcError };
     if (body.ok) return body.value;
@@ -41,7 +42,8 @@ export async function remoteDirectory(baseUrl: string): Promise<DirectoryAdapter
     const options = retryAfterMs === undefined ? {} : { retryAfterMs };
     throw DIRECTORY_CODES.has(code) ? new DirectoryError(code as never, message, options) : new JitError(code, message, options);
   };
-  const adapter: Record<string, unknown> = { name: meta.name, capabilities: meta.capabilities };
+  // Calls cannot be stopped part-way over this wire: core checks for a revoke before each call instead.
+  const adapter: Record<string, unknown> = { name: meta.name, capabilities: { ...meta.capabilities, abortableCalls: false } };
   for (const method of DIRECTORY_METHOD_NAMES) adapter[method] = (...args: unknown[]) => call(method, args);
   return adapter as unknown as DirectoryAdapter;
 }

@@ -67,7 +67,8 @@ export type DirectoryConformanceGroup =
   | 'temporaryAccessPass'
   | 'lifecycle'
   | 'paging'
-  | 'idempotency';
+  | 'idempotency'
+  | 'abortableCalls';
 
 /** Registers one context per test (fresh `setup` before, `teardown` after) and returns a getter for it. */
 export type UseDirectoryContext = (options?: Partial<DirectoryConformanceSetupOptions>) => () => DirectoryConformanceContext;

@@ -162,6 +162,14 @@ export interface FakeDirectory extends DirectoryAdapter {
   /** A role assignment made outside jitadmin (drift): direct, or time-bound when `until` (ISO) is given. */
   addRoleByHand(tenantId: string, objectId: string, roleId: string, options?: { until?: string }): FakeAssignmentView;
 
+  /**
+   * An administrator deletes the user in the tenant (an admin in the portal may, whatever roles it holds): to the
+   * recycle bin, or for good. Its role assignments end with it.
+   */
+  deleteByHand(tenantId: string, objectId: string, options?: { permanent?: boolean }): void;
+  /** An administrator enables the user again (drift on an account that must stay disabled). */
+  enableByHand(tenantId: string, objectId: string): void;
+
   /** The conformance suite's back door onto one tenant of this fake. */
   inspector(tenantId: string): DirectoryInspector;
 }
