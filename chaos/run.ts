@@ -1,6 +1,7 @@
 /**
  * `npm run chaos -- --grants 10000 --seed 7 [--tenants 20] [--store memory|pglite|postgres] [--json]
- *   [--fault-rate 0.08] [--crash-rate 0.01] [--trace FILE]`
+ *   [--fault-rate 0.08] [--crash-rate 0.01] [--trace FILE] [--replication-delay-ms 3000] [--tenant-budget 5/1000]
+ *   [--early-revoke-rate 0.2]`
  *
  * Runs the seeded chaos simulation (chaos/simulation.ts) and prints what it found. Exit code 1 when an
  * invariant failed. A run is a pure function of its options: the same seed replays the same run, and
@@ -26,10 +27,13 @@ interface Args {
   faultRate: number | undefined;
   crashRate: number | undefined;
   trace: string | null;
+  replicationDelayMs: number | undefined;
+  tenantBudget: { requests: number; windowMs: number } | null;
+  earlyRevokeRate: number | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { grants: 1000, seed: 1, tenants: 20, store: null, json: false, keep: false, faultRate: undefined, crashRate: undefined, trace: null };
+  const args: Args = { grants: 1000, seed: 1, tenants: 20, store: null, json: false, keep: false, faultRate: undefined, crashRate: undefined, trace: null, replicationDelayMs: undefined, tenantBudget: null, earlyRevokeRate: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -49,6 +53,13 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--fault-rate') args.faultRate = rate(value(), a);
     else if (a === '--crash-rate') args.crashRate = rate(value(), a);
     else if (a === '--trace') args.trace = value();
+    else if (a === '--replication-delay-ms') args.replicationDelayMs = positive(value(), a, true);
+    else if (a === '--early-revoke-rate') args.earlyRevokeRate = rate(value(), a);
+    else if (a === '--tenant-budget') {
+      const m = /^(\d+)\/(\d+)$/.exec(value());
+      if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error('chaos: --tenant-budget is CALLS/MS, e.g. 5/1000');
+      args.tenantBudget = { requests: Number(m[1]), windowMs: Number(m[2]) };
+    }
     else throw new Error(`chaos: unknown argument ${a}`);
   }
   return args;
@@ -97,7 +108,8 @@ function print(r: ChaosReport): void {
     `  faults injected     ${r.faults} faulty answers from ${r.faultRules} fault rules, ${r.graphCalls} Graph calls`,
     `  crashes             ${r.crashes}`,
     `  orphans found       ${r.orphans}`,
-    `  lost grants         ${r.lostGrants}`,
+    `  lost grants         ${r.lostGrants} (failed: ${r.failedGrants})`,
+    `  revoke wins         ${r.revokeDuringProvisioning} revokes during provisioning, ${r.privilegeAfterRevoke} privileged calls after them`,
     `  duplicate accounts  ${r.duplicateAccounts}, secrets left ${r.secretsLeft}`,
     `  max expiry lag      ${r.maxExpiryLagMs} ms (p99 ${r.p99ExpiryLagMs} ms), clock ms; ${r.unexplainedLags} lags beyond their setbacks (${r.setbackMs} ms each)`,
     `  slowest expiry      ${r.worstLagTrail.slice(-8).join(' → ')}`,
@@ -129,6 +141,9 @@ async function main(): Promise<void> {
       storeName: label,
       ...(args.faultRate !== undefined ? { faultRate: args.faultRate } : {}),
       ...(args.crashRate !== undefined ? { crashRate: args.crashRate } : {}),
+      ...(args.replicationDelayMs !== undefined ? { replicationDelayMs: args.replicationDelayMs } : {}),
+      ...(args.earlyRevokeRate !== undefined ? { earlyRevokeRate: args.earlyRevokeRate } : {}),
+      tenantBudget: args.tenantBudget,
       ...(trace ? { trace: (line: string) => void trace.write(`${line}\n`) } : {}),
       progress: (line) => (args.json ? process.stderr.write(`${line}\n`) : out(line)),
     });

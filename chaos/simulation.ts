@@ -51,6 +51,15 @@ export interface ChaosOptions {
   progress?: (line: string) => void;
   /** Told of every Graph call as it ends, with the test clock's time (to compare two runs of one seed). */
   trace?: (line: string) => void;
+  /** The fake's replication delay (default 3 s): calls naming an account younger than this answer 404. */
+  replicationDelayMs?: number;
+  /** Every tenant's Graph budget for the whole run, faults or not (default none: only injected throttling). */
+  tenantBudget?: { requests: number; windowMs: number } | null;
+  /**
+   * Share of grants revoked 0.2–3 s after their request (default 0): with replication delay, most such revokes
+   * meet the grant while it provisions, where revoke must win (invariant 9).
+   */
+  earlyRevokeRate?: number;
 }
 
 export interface ChaosReport {
@@ -85,6 +94,12 @@ export interface ChaosReport {
   auditEvents: number;
   simulatedMs: number;
   wallMs: number;
+  /** Grants that ended `failed` (provisioning gave up). */
+  failedGrants: number;
+  /** Revokes accepted while their grant was provisioning. */
+  revokeDuringProvisioning: number;
+  /** Privileged calls (create or enable the account, assign a role, issue a pass) for such a grant's account after its revoke. Expected 0. */
+  privilegeAfterRevoke: number;
   failures: string[];
   /** The audit trail of the grant that closed latest after its expiry (time, action, step, error code). */
   worstLagTrail: string[];
@@ -138,6 +153,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const started = performance.now();
   const rng = new Rng(o.seed);
   const adapterRng = new Rng(o.seed + 0x5eed);
+  // Its own stream, so runs without early revokes draw exactly as before.
+  const revokeRng = new Rng(o.seed + 0x7e0);
   const idRng = new Rng(o.seed + 0x1d5);
   const faultRate = o.faultRate ?? 0.08;
   const crashRate = o.crashRate ?? 0.01;
@@ -148,12 +165,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const server = setupFakeEntraServer(fake);
   server.listen();
   fake.registerApp({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
-  fake.controls.replicationDelayMs = 3_000;
+  const replicationDelayMs = o.replicationDelayMs ?? 3_000;
+  fake.controls.replicationDelayMs = replicationDelayMs;
 
   const counters = { faults: 0, faultRules: 0, crashes: 0, graphCalls: 0, refused: 0 };
   const actionsDone = { approve: 0, deny: 0, extend: 0, revoke: 0, refused: 0 };
+  // Privileged calls in the order they were sent, and revokes that met a provisioning grant (at which call).
+  const privileged: { at: number; clock: number; upn?: string; principalId?: string; userId?: string }[] = [];
+  const revokedWhileProvisioning: { providerId: string; id: string; atCall: number }[] = [];
   const onCall = (r: CallRecord) => {
     counters.graphCalls++;
+    const tap = /^\/users\/([^/]+)\/authentication\/temporaryAccessPassMethods$/.exec(r.path);
+    const patched = /^\/users\/([^/]+)$/.exec(r.path);
+    if (r.upn) privileged.push({ at: counters.graphCalls, clock: clock.now(), upn: r.upn.toLowerCase() });
+    else if (r.principalId && r.action !== 'adminRemove') privileged.push({ at: counters.graphCalls, clock: clock.now(), principalId: r.principalId });
+    else if (r.method === 'POST' && tap) privileged.push({ at: counters.graphCalls, clock: clock.now(), userId: decodeURIComponent(tap[1]!) });
+    else if (r.enables && patched) privileged.push({ at: counters.graphCalls, clock: clock.now(), userId: decodeURIComponent(patched[1]!) });
     o.trace?.(`${clock.now() - startMs} p${r.process} ${r.method} ${r.path} ${r.status}`);
     if (r.status === 0 || r.status === -1 || r.status === 429 || r.status >= 500) counters.faults++;
   };
@@ -225,6 +252,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const c = await setup.jit.connectCustomer(sys, customerId, { tenantId: tenant.tenantId });
     if (c.connection?.status !== 'connected') throw new Error(`chaos: tenant ${i} did not connect`);
     tenants.push({ providerId, customerId, tenant });
+    if (o.tenantBudget) fake.controls.throttle(tenant.tenantId, o.tenantBudget);
   }
   for (const providerId of providers) {
     const sys: Actor = { kind: 'system', providerId, name: 'setup' };
@@ -327,6 +355,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }
     if (rng.next() < 0.1) actions.push({ at: clock.now() + rng.int(1, minutes + 5) * MIN, kind: 'extend', grant: tr, minutes: rng.int(5, 60), by: tech });
     if (rng.next() < 0.1) actions.push({ at: clock.now() + rng.int(0, minutes) * MIN + rng.int(0, 59_000), kind: 'revoke', grant: tr, by: rng.next() < 0.5 ? tech : p.admin });
+    if (o.earlyRevokeRate && revokeRng.next() < o.earlyRevokeRate) actions.push({ at: clock.now() + revokeRng.int(200, 3_000), kind: 'revoke', grant: tr, by: p.admin });
   };
 
   const act = async (a: Action) => {
@@ -336,7 +365,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         if (a.kind === 'approve') return proc.jit.approve(a.by!, a.grant.id);
         if (a.kind === 'deny') return proc.jit.deny(a.by!, a.grant.id);
         if (a.kind === 'extend') return proc.jit.extend(a.by!, a.grant.id, { minutes: a.minutes! });
-        return proc.jit.revoke(a.by!, a.grant.id, { reason: 'chaos' });
+        const before = await o.store.getGrant(a.grant.providerId, a.grant.id);
+        const revoked = await proc.jit.revoke(a.by!, a.grant.id, { reason: 'chaos' });
+        if (before?.state === 'provisioning') revokedWhileProvisioning.push({ providerId: a.grant.providerId, id: a.grant.id, atCall: counters.graphCalls });
+        return revoked;
       });
       if (done) actionsDone[a.kind]++;
     } catch (error) {
@@ -427,8 +459,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
   // ---- recovery: faults end, a healthy process runs until every grant is done ------------------------
   fake.controls.clear();
-  fake.controls.replicationDelayMs = 3_000;
-  for (const t of tenants) fake.controls.throttle(t.tenant.tenantId, null);
+  fake.controls.replicationDelayMs = replicationDelayMs;
+  for (const t of tenants) fake.controls.throttle(t.tenant.tenantId, o.tenantBudget ?? null);
   proc = await startProcess(config);
   const recoveryEnd = clock.now() + 3 * 24 * 60 * MIN;
   for (;;) {
@@ -438,6 +470,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await advance(Number.POSITIVE_INFINITY);
   }
   await clock.advance(20 * MIN);
+  // The last reconcile is the judge: it must see every tenant whole, so no budget cuts its listing short.
+  for (const t of tenants) fake.controls.throttle(t.tenant.tenantId, null);
   const finalProc = await startProcess(config);
   const report = await finalProc.jit.reconcile();
 
@@ -493,6 +527,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }
   }
   const orphans = report.orphansRemoved.length + strays;
+  let privilegeAfterRevoke = 0;
+  for (const r of revokedWhileProvisioning) {
+    const g = (await o.store.getGrant(r.providerId, r.id))!;
+    const upn = g.account?.userPrincipalName.toLowerCase();
+    const objectId = g.account?.objectId ?? undefined;
+    // Until the grant closed: a technician's kept account may be given roles again by a later grant.
+    const closed = g.closedAt ? Date.parse(g.closedAt) : Number.POSITIVE_INFINITY;
+    const late = privileged.filter(
+      (c) => c.at > r.atCall && c.clock <= closed && ((upn && c.upn === upn) || (objectId && (c.principalId === objectId || c.userId === objectId))),
+    );
+    if (late.length > 0) {
+      privilegeAfterRevoke += late.length;
+      if (failures.length < 20) failures.push(`grant ${r.providerId}/${r.id}: ${late.length} privileged calls after its revoke`);
+    }
+  }
+  const failedGrants = endReasons.failed ?? 0;
   let auditChainOk = true;
   let auditEvents = 0;
   for (const providerId of providers) {
@@ -558,6 +608,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     p99ExpiryLagMs,
     unexplainedLags,
     setbackMs,
+    failedGrants,
+    revokeDuringProvisioning: revokedWhileProvisioning.length,
+    privilegeAfterRevoke,
     auditChainOk,
     auditEvents,
     simulatedMs: clock.now() - startMs,

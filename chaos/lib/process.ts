@@ -48,6 +48,10 @@ export interface CallRecord extends Omit<GraphCallInfo, 'body'> {
   status: number;
   /** The UPN of a `POST /users`. */
   upn?: string;
+  /** The `principalId` of a role assignment (direct or PIM) the call asks for. */
+  principalId?: string;
+  /** A `PATCH /users/{id}` that turns the account on. */
+  enables?: boolean;
   process: number;
 }
 
@@ -160,6 +164,10 @@ export function mortalFetch(
       status: 0,
       process: life.id,
       ...(info.method === 'POST' && info.path === '/users' ? { upn: String((info.body as { userPrincipalName?: unknown })?.userPrincipalName ?? '') } : {}),
+      ...(info.method === 'POST' && typeof (info.body as { principalId?: unknown } | undefined)?.principalId === 'string'
+        ? { principalId: (info.body as { principalId: string }).principalId }
+        : {}),
+      ...(info.method === 'PATCH' && (info.body as { accountEnabled?: unknown } | undefined)?.accountEnabled === true ? { enables: true } : {}),
     };
     if (point === 'before-send') {
       crashUsed = true;

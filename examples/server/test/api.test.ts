@@ -433,9 +433,9 @@ describe('connection health and rules that cannot work in a tenant', () => {
       as: 'dave',
       body: {
         name: 'time-bound only',
-        subjects: { technicianIds: ['dave'] },
+        subjects: { technicianIds: ['alice'] },
         customers: ['northwind'],
-        roles: [ROLES.helpdeskAdmin],
+        roles: [ROLES.securityReader],
         defaultDurationMinutes: 30,
         maxDurationMinutes: 60,
         requireTimeBound: true,
@@ -453,7 +453,8 @@ describe('connection health and rules that cannot work in a tenant', () => {
       expect(Object.fromEntries(body.probes.map((p) => [p.name, p.answer]))).toEqual({ token: 'yes', permissions: 'yes', defaultDomain: 'yes', p2: 'no', tapPolicy: 'yes' });
       for (const p of body.probes) expect(p.ageMs).toBeGreaterThanOrEqual(0);
       expect(body.ruleWarnings).toEqual([expect.objectContaining({ ruleId: rule.id, code: 'LICENSE_MISSING' })]);
-      const refused = await h.call('POST', '/api/v1/grants', { as: 'dave', body: { customerId: 'northwind', roles: [ROLES.helpdeskAdmin], durationMinutes: 30, justification: 'x', ticket: 'T-1' } });
+      // Alice is a technician, and only this rule gives her Security Reader.
+      const refused = await h.call('POST', '/api/v1/grants', { as: 'alice', body: { customerId: 'northwind', roles: [ROLES.securityReader], durationMinutes: 30, justification: 'x', ticket: 'T-1' } });
       expect(refused.status).toBe(403);
       expect(err(refused.body).code).toBe('LICENSE_MISSING');
     } finally {
