@@ -379,11 +379,12 @@ export class GrantService {
   async approveExtension(actor: Actor, grantId: string, input: unknown = {}): Promise<Grant> {
     const person = requirePerson(actor);
     const { comment } = parseInput(DecisionInput, input);
-    assertApproverRole(person);
     let extended = false;
     const result = await this.mutate(actor, grantId, async (g) => {
-      await this.assertApproverOnRoster(person);
+      // Their own extension first (the clearer refusal), then the approver role, as the caller and on the roster.
       const pending = this.assertCanDecideExtension(person, g);
+      assertApproverRole(person);
+      await this.assertApproverOnRoster(person);
       if (pending.approvals.some((a) => a.approverId === person.technicianId)) {
         throw new ConflictError('CONFLICT', 'You have already approved this extension');
       }
@@ -409,10 +410,10 @@ export class GrantService {
   async denyExtension(actor: Actor, grantId: string, input: unknown = {}): Promise<Grant> {
     const person = requirePerson(actor);
     const { comment } = parseInput(DecisionInput, input);
-    assertApproverRole(person);
     return this.mutate(actor, grantId, async (g) => {
-      await this.assertApproverOnRoster(person);
       const pending = this.assertCanDecideExtension(person, g);
+      assertApproverRole(person);
+      await this.assertApproverOnRoster(person);
       const next: Grant = { ...g, state: transition(g.state, 'deny_extension'), pendingExtension: null };
       return {
         grant: next,

@@ -33,6 +33,10 @@ describe('extending a grant that needed approval', () => {
 
     await expect(w.jit.approveExtension(w.tech, active.id)).rejects.toMatchObject({ code: 'SELF_APPROVAL' });
     await expect(w.jit.approveExtension(w.outsider, active.id)).rejects.toMatchObject({ code: 'NOT_AN_APPROVER' });
+    // Listed on the rule but without the approver role (taken out of the IdP group): not an approver either.
+    const demoted = { ...w.approver, appRoles: ['technician' as const] };
+    await expect(w.jit.approveExtension(demoted, active.id)).rejects.toMatchObject({ code: 'NOT_AN_APPROVER' });
+    await expect(w.jit.denyExtension(demoted, active.id)).rejects.toMatchObject({ code: 'NOT_AN_APPROVER' });
     const once = await w.jit.approveExtension(w.approver, active.id, { comment: 'ok' });
     expect(once).toMatchObject({ expiresAt: active.expiresAt, pendingExtension: { approvals: [expect.objectContaining({ approverId: 'approver' })] } });
     await expect(w.jit.approveExtension(w.approver, active.id)).rejects.toMatchObject({ code: 'CONFLICT' });
