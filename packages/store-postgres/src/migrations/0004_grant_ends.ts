@@ -1,7 +1,8 @@
 /**
  * Migration 4: grants record how they ended and what waits on them (issue 12): `endedAt` (when access ended),
  * `failure` ({code, message, step} of a failed grant), `pendingExtension`, `selfExtendedMinutes`, and the
- * rule's `selfServiceExtensionMinutes` (on rules, and copied into each grant's `policy`). Grants and rules are
+ * rule's `selfServiceExtensionMinutes` (on rules, and copied into each grant's `policy`), and the rule's
+ * `requireTimeBound` (false: what every rule before it meant). Grants and rules are
  * JSON documents, so no column changes: the documents written before are filled in, so every row reads as
  * the domain schema says.
  *
@@ -24,4 +25,6 @@ UPDATE grants SET data = data
 
 UPDATE rules SET data = data || jsonb_build_object('selfServiceExtensionMinutes', 0)
   WHERE NOT data ? 'selfServiceExtensionMinutes';
+UPDATE rules SET data = data || jsonb_build_object('requireTimeBound', false)
+  WHERE NOT data ? 'requireTimeBound';
 `;
