@@ -4,3 +4,4 @@ export * from './customer.js';
 export * from './rule.js';
 export * from './grant.js';
 export * from './audit.js';
+export * from './session.js';

@@ -27,6 +27,7 @@ import {
   isAfterCursor,
   liveGrantKey,
 } from './grant-order.js';
+import { createMemorySessions, createMemorySessionTables, type MemorySessionTables } from './memory-sessions.js';
 import { Mutex } from './mutex.js';
 import { type Rows, Table, TableTx } from './table.js';
 
@@ -46,7 +47,7 @@ export interface MemorySecretRow {
  * The memory store's raw state, for test inspectors only (see `inspectMemoryStore` in
  * `@jitadmin/core/testing`). Rows are partitioned by provider id (`''` for providers). Not a stable API.
  */
-export interface MemoryStoreInternals {
+export interface MemoryStoreInternals extends MemorySessionTables {
   providers: Table<Provider>;
   technicians: Table<Technician>;
   customers: Table<Customer>;
@@ -99,6 +100,7 @@ function createInternals(): MemoryStoreInternals {
     secrets: new Table<MemorySecretRow>(),
     technicianAccounts: new Table<TechnicianAccount>(),
     audit: new Map(),
+    ...createMemorySessionTables(),
   };
 }
 
@@ -399,6 +401,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     name,
     capabilities: { atomicClaim: false, durable: false },
     transaction,
+    sessions: createMemorySessions(name, data, ensureOpen),
     // The reference semantics, as one transaction (the memory store has no round trips to save).
     writeGrant: (write) => transaction((tx) => applyGrantWrite(tx, write)),
 

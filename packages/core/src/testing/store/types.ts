@@ -45,6 +45,8 @@ export type StoreConformanceSection =
   | 'transactions'
   /** The optional one-step `writeGrant` (runs only when the store has it). */
   | 'writeGrant'
+  /** The optional `sessions` capability group (runs only when the store has it). */
+  | 'sessions'
   /** Reads outside a transaction do not see its uncommitted writes. Needs a second connection while one transaction is open. */
   | 'readCommitted'
   | 'providerIsolation'
