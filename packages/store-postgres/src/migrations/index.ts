@@ -10,6 +10,7 @@ import { STORE_NAME } from '../errors.js';
 import { INIT_SQL } from './0001_init.js';
 import { LEASED_INDEX_SQL } from './0002_leased_index.js';
 import { WRITE_GRANT_SQL } from './0003_write_grant.js';
+import { SESSIONS_SQL } from './0004_sessions.js';
 
 export interface Migration {
   version: number;
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'init', sql: INIT_SQL },
   { version: 2, name: 'leased_index', sql: LEASED_INDEX_SQL },
   { version: 3, name: 'write_grant', sql: WRITE_GRANT_SQL },
+  { version: 4, name: 'sessions', sql: SESSIONS_SQL },
 ]);
 
 /** The schema version this code writes. */
