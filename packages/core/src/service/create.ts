@@ -10,6 +10,7 @@ import { silentLogger, type EventSink, type Logger } from '../ports/events.js';
 import type { SecretBox } from '../ports/secret-box.js';
 import type { Store } from '../ports/store.js';
 import { GrantService } from './grants.js';
+import { PeopleService } from './people.js';
 import { SetupService } from './setup.js';
 import type { JitAdminService, ReconcileReport } from './types.js';
 
@@ -63,6 +64,7 @@ export function createJitAdmin(config: CreateJitAdminConfig): JitAdmin {
   const scheduler = new Scheduler(ctx, engine, () => reconciler.run());
   const setup = new SetupService(ctx);
   const grants = new GrantService(ctx, scheduler);
+  const people = new PeopleService(ctx, grants);
 
   return {
     scheduler,
@@ -98,5 +100,12 @@ export function createJitAdmin(config: CreateJitAdminConfig): JitAdmin {
     revealCredential: (actor, id) => grants.revealCredential(actor, id),
     getGrant: (actor, id) => grants.getGrant(actor, id),
     listGrants: (actor, input) => grants.listGrants(actor, input),
+    deactivateTechnician: (actor, id, input, cause) => people.deactivateTechnician(actor, id, input, cause),
+    sweepLeavers: (actor) => people.sweepLeavers(actor),
+    createApiToken: (actor, input) => people.createApiToken(actor, input),
+    listApiTokens: (actor, technicianId) => people.listApiTokens(actor, technicianId),
+    revokeApiToken: (actor, id, technicianId) => people.revokeApiToken(actor, id, technicianId),
+    listSessions: (actor, technicianId) => people.listSessions(actor, technicianId),
+    endSession: (actor, id, technicianId) => people.endSession(actor, id, technicianId),
   };
 }

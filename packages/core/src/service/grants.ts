@@ -11,6 +11,7 @@ import type { GrantPage } from '../ports/store.js';
 import type { Reservation } from '../scheduler/scheduler.js';
 import { assertActor, checkId, hasRole, parseInput, requireAdmin, requirePerson } from './access.js';
 import { DecisionInput, ExtendInput, ListGrantsInput, RequestAccessInput, RevokeInput } from './inputs.js';
+import { assertRequesterActive } from './people.js';
 import type { Entitlement, RevealedCredential } from './types.js';
 
 /** How far ahead a start may be scheduled. */
@@ -227,8 +228,10 @@ export class GrantService {
     const person = requirePerson(actor);
     const { comment } = parseInput(DecisionInput, input);
     let final = false;
-    const result = await this.mutate(actor, grantId, (g) => {
+    const result = await this.mutate(actor, grantId, async (g) => {
       this.assertCanDecide(person, g);
+      // A leaver's request is never approved, even one their deactivation has not reached yet.
+      await assertRequesterActive(this.ctx, g.providerId, g.technicianId);
       if (g.approvals.some((a) => a.approverId === person.technicianId)) {
         throw new ConflictError('CONFLICT', 'You have already approved this request');
       }
