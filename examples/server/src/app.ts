@@ -6,15 +6,16 @@
  */
 import { hkdfSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { Branding, Store } from '@jitadmin/core';
+import type { Branding, SecretBox, Store } from '@jitadmin/core';
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { apiRoutes, apiRouter } from './api/index.js';
 import type { AnyRoute } from './api/route.js';
 import { authenticate, csrfProtection, getAuth } from './auth/context.js';
 import type { OidcClient } from './auth/oidc.js';
+import { createRolesRecheck } from './auth/recheck.js';
 import { authRoutes } from './auth/routes.js';
-import { createSessionManager, csrfMatches } from './auth/session.js';
+import { createSessionManager, csrfMatches, type SessionManager } from './auth/session.js';
 import { createSigner, type Signer } from './auth/signing.js';
 import type { AppRoleName } from './config.js';
 import { createConsentFlow, type ConsentFlow } from './connect.js';
@@ -31,6 +32,7 @@ import { homePages } from './pages/home.js';
 import { brandingCss, renderPage, type PageChrome } from './pages/layout.js';
 import { DEFAULT_BRANDING, type PageDeps } from './pages/support.js';
 import { technicianPages } from './pages/technician.js';
+import { tokenPages } from './pages/tokens.js';
 import type { JitRuntime } from './runtime.js';
 
 export interface AppSettings {
@@ -39,7 +41,10 @@ export interface AppSettings {
   secureCookies: boolean;
   trustProxy: boolean | number;
   sessionSecret: string;
+  /** The absolute lifetime of a session. */
   sessionTtlMinutes: number;
+  /** A session unused this long ends (default 60 minutes). */
+  sessionIdleMinutes?: number;
   roleGroups: Record<AppRoleName, string[]>;
   groupsClaim: string;
   subjectClaim: string;
@@ -68,12 +73,17 @@ export interface AppDeps {
   demo?: { mountEarly(app: Express): void; mount(app: Express): void; signInHelp: Html };
   /** False while shutting down, so load balancers stop sending traffic. */
   isAccepting?: () => boolean;
+  /** Seals what sessions keep of the IdP (its refresh token). */
+  secretBox: SecretBox;
+  /** The clock sessions and tokens are measured on (default: the wall clock; tests pass the test clock). */
+  now?: () => number;
 }
 
 export interface BuiltApp {
   app: Express;
   routes: AnyRoute[];
   signer: Signer;
+  sessions: SessionManager;
   consent: ConsentFlow;
   openapi: Record<string, unknown>;
   limiters: { signIn: RateLimiter; reveal: RateLimiter };
@@ -89,7 +99,18 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.set('query parser', 'simple');
 
   const signer = createSigner(settings.sessionSecret);
-  const sessions = createSessionManager({ signer, secure: settings.secureCookies, ttlMs: settings.sessionTtlMinutes * 60_000 });
+  const now = deps.now ?? Date.now;
+  if (!deps.store.sessions) throw new Error(`configuration: the ${deps.store.name} store has no sessions capability; the server keeps sessions in the store`);
+  const sessions = createSessionManager({
+    store: deps.store.sessions,
+    providerId: deps.providerId,
+    csrfKey: Buffer.from(hkdfSync('sha256', settings.sessionSecret, 'jitadmin-server', 'jitadmin:csrf', 32)),
+    secure: settings.secureCookies,
+    ttlMs: settings.sessionTtlMinutes * 60_000,
+    idleMs: (settings.sessionIdleMinutes ?? 60) * 60_000,
+    now,
+  });
+  const roster = { providerId: deps.providerId, roleGroups: settings.roleGroups, groupsClaim: settings.groupsClaim, subjectClaim: settings.subjectClaim };
   const signInLimiter = createRateLimiter({ limit: settings.signInPerMinute ?? 30, windowMs: 60_000 });
   const revealLimiter = createRateLimiter({ limit: settings.revealPerMinute ?? 10, windowMs: 60_000 });
   const consent = createConsentFlow({
@@ -152,7 +173,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
 
   app.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
-  app.use(authenticate({ store: deps.store, sessions, signer, providerId: deps.providerId }));
+  const recheck = createRolesRecheck({ oidc: deps.oidc, secretBox: deps.secretBox, sessions, jit: deps.jit, roster, logger, now });
+  app.use(authenticate({ store: deps.store, sessions, providerId: deps.providerId, now, recheck }));
   app.use(csrfProtection());
 
   app.use('/api/v1', apiRouter(routes));
@@ -169,9 +191,10 @@ export function buildApp(deps: AppDeps): BuiltApp {
       oidc: deps.oidc,
       signer,
       sessions,
+      secretBox: deps.secretBox,
       store: deps.store,
       jit: deps.jit,
-      roster: { providerId: deps.providerId, roleGroups: settings.roleGroups, groupsClaim: settings.groupsClaim, subjectClaim: settings.subjectClaim },
+      roster,
       limiter: signInLimiter,
       logger,
       chrome,
@@ -189,6 +212,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
     poke: () => deps.jit.scheduler.poke(),
   };
   app.use(homePages({ ...pageDeps, signInHelp: deps.demo?.signInHelp ?? null }));
+  app.use(tokenPages(pageDeps));
   app.use(technicianPages({ ...pageDeps, revealLimiter }));
   app.use(approverPages(pageDeps));
   app.use(adminPages({ ...pageDeps, consent }));
@@ -209,5 +233,5 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use((req, res) => renderError(req, res, 404, 'There is no such page.'));
   app.use(errorHandler(logger, renderError));
 
-  return { app, routes, signer, consent, openapi, limiters: { signIn: signInLimiter, reveal: revealLimiter } };
+  return { app, routes, signer, sessions, consent, openapi, limiters: { signIn: signInLimiter, reveal: revealLimiter } };
 }

@@ -14,6 +14,7 @@ import {
   createAesGcmSecretBox,
   createJitAdmin,
   generateSecretBoxKey,
+  type Clock,
   type DirectoryAdapter,
   type JitAdminOptions,
   type Logger as CoreLogger,
@@ -30,12 +31,13 @@ import { inviteBootstrapAdmins } from './auth/roster.js';
 import type { ServerConfig } from './config.js';
 import { DEMO_AUTHORITY_PATH, demoConsentRoutes } from './demo/consent-page.js';
 import { DEMO_ENTRA_CLIENT_ID, DEMO_TENANTS, startDemoEntra, type DemoEntra } from './demo/entra.js';
-import { createDevIdp } from './demo/idp.js';
+import { createDevIdp, type DevIdp } from './demo/idp.js';
 import { DEMO_PEOPLE, DEMO_ROLE_GROUPS } from './demo/people.js';
 import { seedDemo } from './demo/seed.js';
 import { html } from './http/html.js';
 import { createLogger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { startLeaverLoop } from './leaver-loop.js';
 import { startReconcileLoop } from './reconcile-loop.js';
 import type { JitRuntime } from './runtime.js';
 
@@ -52,6 +54,8 @@ export interface StartOptions {
   ephemeralSecrets?: boolean;
   /** Collect Node's default process metrics (default true). */
   defaultMetrics?: boolean;
+  /** The clock core and sessions run on (tests: the test clock). */
+  clock?: Clock;
 }
 
 export interface RunningServer {
@@ -63,11 +67,13 @@ export interface RunningServer {
   store: Store;
   logger: Logger;
   metrics: Metrics;
-  demo: { fake: FakeEntra; password: string; people: typeof DEMO_PEOPLE; entraClientSecret: string; idpClientSecret: string } | null;
+  demo: { fake: FakeEntra; idp: DevIdp; password: string; people: typeof DEMO_PEOPLE; entraClientSecret: string; idpClientSecret: string } | null;
   /** The keys in use (for tests that prove they never reach a log line). */
   secrets: { sessionSecret: string; secretBoxKey: string };
   /** Runs the reconciler now (as its timer does), recording the metrics. */
   reconcileNow(): Promise<void>;
+  /** Runs the leaver sweep now (as its timer does). */
+  sweepLeaversNow(): Promise<void>;
   /** Stops taking requests, finishes the step in hand, closes the store. */
   close(): Promise<void>;
 }
@@ -177,10 +183,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     metrics,
   );
 
+  const secretBox = createAesGcmSecretBox(secretBoxKey);
   const jit = createJitAdmin({
     store,
     directory,
-    secretBox: createAesGcmSecretBox(secretBoxKey),
+    secretBox,
+    ...(options.clock ? { clock: options.clock } : {}),
     logger: coreLogger,
     events: {
       emit(event) {
@@ -241,6 +249,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     metrics,
     oidc,
     isAccepting: () => accepting,
+    secretBox,
+    ...(options.clock ? { now: () => options.clock!.now() } : {}),
     ...(demoMode && devIdp && demoEntra
       ? {
           demo: {
@@ -263,6 +273,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     intervalMs: config.reconcileIntervalMs ?? 15 * 60_000,
   });
+  const leaverLoop = startLeaverLoop({ jit, store, providerId: config.providerId, logger, intervalMs: 30_000, now: () => options.clock?.now() ?? Date.now() });
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -271,6 +282,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       reconcileLoop.stop();
+      leaverLoop.stop();
       await jit.scheduler.stop(); // finishes the step in hand
       await jit.close();
       await Promise.race([stopped, new Promise((r) => setTimeout(r, 5_000).unref())]);
@@ -292,10 +304,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     metrics,
     demo:
       demoEntra && devIdp
-        ? { fake: demoEntra.fake, password: demoPassword!, people: DEMO_PEOPLE, entraClientSecret: demoEntra.clientSecret, idpClientSecret: devIdp.clientSecret }
+        ? { fake: demoEntra.fake, idp: devIdp, password: demoPassword!, people: DEMO_PEOPLE, entraClientSecret: demoEntra.clientSecret, idpClientSecret: devIdp.clientSecret }
         : null,
     secrets: { sessionSecret, secretBoxKey },
     reconcileNow: () => reconcileLoop.runNow(),
+    sweepLeaversNow: () => leaverLoop.runNow(),
     close,
   };
 }

@@ -54,7 +54,7 @@ describe('authentication and CSRF', () => {
   });
 
   it('treats a session of another provider, an unknown or an inactive technician as nobody', async () => {
-    const s = h.sessionFor('eve', other.providerId);
+    const s = await h.sessionFor('eve', other.providerId);
     const r = await fetch(`${h.url}/api/v1/me`, { headers: { cookie: s.cookie } });
     expect(r.status).toBe(401);
     expect((await h.call('GET', '/api/v1/me', { as: 'nobody' })).status).toBe(401);
@@ -132,7 +132,7 @@ describe('customers', () => {
     expect(url.searchParams.get('state')).toBeTruthy();
     expect((await h.call('POST', '/api/v1/customers/tailspin/consent-link', { as: 'alice' })).status).toBe(403);
 
-    const admin = h.sessionFor('dave');
+    const admin = await h.sessionFor('dave');
     const tailspin = h.server.demo!.fake.tenants().find((t) => t.displayName === 'Tailspin Toys')!;
     const form = new URLSearchParams({ ...Object.fromEntries(url.searchParams), tenantId: tailspin.tenantId, decision: 'accept', _csrf: admin.csrf });
     const consent = await fetch(`${h.url}/demo-login/consent`, {
@@ -155,7 +155,7 @@ describe('customers', () => {
     expect(replay.status).toBe(400);
     const tampered = callback.replace(/state=([^&]+)/, (_m, s: string) => `state=${s.slice(0, -3)}abc`);
     expect((await fetch(tampered, { headers: { cookie: admin.cookie, accept: 'text/html' }, redirect: 'manual' })).status).toBe(400);
-    const asTech = await fetch(callback, { headers: { cookie: h.sessionFor('alice').cookie, accept: 'text/html' }, redirect: 'manual' });
+    const asTech = await fetch(callback, { headers: { cookie: (await h.sessionFor('alice')).cookie, accept: 'text/html' }, redirect: 'manual' });
     expect(asTech.status).toBe(403);
   });
 });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { INVITE_PREFIX } from '../auth/roster.js';
 import type { ApiDeps } from './deps.js';
 import { route, type AnyRoute } from './route.js';
-import { TechnicianList, TechnicianParams, TechnicianPatch } from './schemas.js';
+import { LeaverReport, TechnicianList, TechnicianParams, TechnicianPatch } from './schemas.js';
 
 /** A roster entry: the subject is optional (an invitation by email until the first sign-in). */
 export const RosterInput = TechnicianInput.extend({ subject: z.string().min(1).max(512).optional() });
@@ -32,13 +32,23 @@ export function technicianRoutes(deps: ApiDeps): AnyRoute[] {
       },
     }),
     route({
+      method: 'post', path: '/technicians/:technicianId/deactivate', operationId: 'deactivateTechnician', tag, roles: ['admin'],
+      summary:
+        'Deactivate a technician (a leaver): in one audited action, their live grants are revoked, their pending and scheduled requests cancelled, their sessions and API tokens ended; says what it ended',
+      params: TechnicianParams, body: TechnicianPatch.pick({ reason: true }), bodyName: 'DeactivateInput', bodyOptional: true,
+      response: LeaverReport, responseName: 'LeaverReport',
+      handler: async ({ actor, params, body }) => deps.jit.deactivateTechnician(actor, params.technicianId, body.reason ? { reason: body.reason } : {}),
+    }),
+    route({
       method: 'patch', path: '/technicians/:technicianId', operationId: 'setTechnicianActive', tag, roles: ['admin'],
-      summary: 'Activate or deactivate a roster entry (deactivation ends their sessions and API tokens)',
+      summary:
+        'Activate or deactivate a roster entry. Deactivation ends, in one audited action, their live grants (revoked), pending and scheduled requests (cancelled), sessions and API tokens',
       params: TechnicianParams, body: TechnicianPatch, bodyName: 'TechnicianPatch', response: Technician, responseName: 'Technician',
       handler: async ({ actor, params, body }) => {
         requireAdmin(actor);
         const existing = (await deps.jit.listTechnicians(actor)).find((t) => t.id === params.technicianId);
         if (!existing) throw new NotFoundError(`technician ${params.technicianId} not found`);
+        if (!body.active) return (await deps.jit.deactivateTechnician(actor, existing.id, body.reason ? { reason: body.reason } : {})).technician;
         return deps.jit.upsertTechnician(actor, {
           id: existing.id,
           subject: existing.subject,

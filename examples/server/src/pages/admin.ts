@@ -162,8 +162,12 @@ ${technicians.map(
       const t = (await deps.jit.listTechnicians(auth.actor)).find((x) => x.id === req.params.technicianId);
       if (!t) throw new ForbiddenError('FORBIDDEN', 'no such technician');
       const active = field(req, 'active') === 'true';
+      if (!active) {
+        const ended = await deps.jit.deactivateTechnician(auth.actor, t.id);
+        return `${t.displayName} is now inactive: ${ended.revoked.length} live grant(s) revoked, ${ended.cancelled.length} request(s) cancelled, ${ended.sessionsEnded} session(s) and ${ended.tokensRevoked} API token(s) ended.`;
+      }
       await deps.jit.upsertTechnician(auth.actor, { ...t, active });
-      return `${t.displayName} is now ${active ? 'active' : 'inactive'}.`;
+      return `${t.displayName} is now active.`;
     }),
   );
 

@@ -25,6 +25,8 @@ export const AccessEndReason = z.enum([
   'idp_refused',
   /** The technician's IdP subject was re-bound. */
   'rebound',
+  /** The roles re-check was due and the session holds no IdP refresh token: the person signs in again. */
+  'reauthenticate',
 ]);
 export type AccessEndReason = z.infer<typeof AccessEndReason>;
 
