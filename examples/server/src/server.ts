@@ -14,7 +14,6 @@ import {
   createAesGcmSecretBox,
   createJitAdmin,
   generateSecretBoxKey,
-  type Clock,
   type DirectoryAdapter,
   type JitAdminOptions,
   type Logger as CoreLogger,
@@ -54,8 +53,8 @@ export interface StartOptions {
   ephemeralSecrets?: boolean;
   /** Collect Node's default process metrics (default true). */
   defaultMetrics?: boolean;
-  /** The clock core and sessions run on (tests: the test clock). */
-  clock?: Clock;
+  /** The clock sessions and API tokens are measured on (tests: a test clock's `now`); core keeps the wall clock. */
+  now?: () => number;
 }
 
 export interface RunningServer {
@@ -188,7 +187,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     store,
     directory,
     secretBox,
-    ...(options.clock ? { clock: options.clock } : {}),
     logger: coreLogger,
     events: {
       emit(event) {
@@ -250,7 +248,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     oidc,
     isAccepting: () => accepting,
     secretBox,
-    ...(options.clock ? { now: () => options.clock!.now() } : {}),
+    ...(options.now ? { now: options.now } : {}),
     ...(demoMode && devIdp && demoEntra
       ? {
           demo: {
@@ -273,7 +271,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     intervalMs: config.reconcileIntervalMs ?? 15 * 60_000,
   });
-  const leaverLoop = startLeaverLoop({ jit, store, providerId: config.providerId, logger, intervalMs: 30_000, now: () => options.clock?.now() ?? Date.now() });
+  const leaverLoop = startLeaverLoop({ jit, store, providerId: config.providerId, logger, intervalMs: 30_000, now: options.now ?? Date.now });
 
   let closing: Promise<void> | null = null;
   const close = () =>

@@ -70,14 +70,14 @@ describe('authentication and CSRF', () => {
   });
 
   it('POST /tokens makes a bearer token from a session only, which then works', async () => {
-    const r = await h.call('POST', '/api/v1/tokens', { as: 'alice', body: { ttlHours: 1 } });
+    const r = await h.call('POST', '/api/v1/tokens', { as: 'alice', body: { name: 'script' } });
     expect(r.status).toBe(201);
     const { token } = r.body as { token: string };
     const me = await fetch(`${h.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(200);
     expect(((await me.json()) as { via: string }).via).toBe('bearer');
-    expect((await h.call('POST', '/api/v1/tokens', { as: 'alice', via: 'bearer', body: {} })).status).toBe(403);
-    expect((await h.call('POST', '/api/v1/tokens', { as: 'alice', body: { ttlHours: 0 } })).status).toBe(400);
+    expect((await h.call('POST', '/api/v1/tokens', { as: 'alice', via: 'bearer', body: { name: 'x' } })).status).toBe(403);
+    expect((await h.call('POST', '/api/v1/tokens', { as: 'alice', body: { name: 'x', days: 0 } })).status).toBe(400);
   });
 });
 
