@@ -102,6 +102,8 @@ export function authRoutes(deps: AuthRouteDeps): Router {
       deps.logger.info({ reason: admission.reason }, 'sign-in refused');
       return refuse(req, res, 403, admission.reason);
     }
+    // A session this browser already had ends: one browser, one session (and no fixation of an old cookie).
+    await deps.sessions.end(req, res, 'signed_out');
     await deps.sessions.start(res, {
       pid: deps.roster.providerId,
       tid: admission.technician.id,
