@@ -13,7 +13,7 @@ import { apiRoutes, apiRouter } from './api/index.js';
 import type { AnyRoute } from './api/route.js';
 import { authenticate, csrfProtection, getAuth } from './auth/context.js';
 import type { OidcClient } from './auth/oidc.js';
-import { createRolesRecheck } from './auth/recheck.js';
+import { createIdpChecks } from './auth/recheck.js';
 import { authRoutes } from './auth/routes.js';
 import { createSessionManager, csrfMatches, type SessionManager } from './auth/session.js';
 import { createSigner, type Signer } from './auth/signing.js';
@@ -164,7 +164,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  const apiDeps = { providerId: deps.providerId, jit: deps.jit, store: deps.store, signer, consent, revealLimiter };
+  const recheck = createIdpChecks({ oidc: deps.oidc, secretBox: deps.secretBox, sessions, jit: deps.jit, roster, logger, now });
+  const apiDeps = { providerId: deps.providerId, jit: deps.jit, store: deps.store, signer, consent, revealLimiter, tokenSealer: recheck.sealerFor };
   const routes = apiRoutes(apiDeps);
   const openapi = buildOpenApi(routes, { title: 'jitadmin', version: settings.version, serverUrl: settings.publicUrl });
   app.get('/api/openapi.json', (_req, res) => {
@@ -173,7 +174,6 @@ export function buildApp(deps: AppDeps): BuiltApp {
 
   app.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
-  const recheck = createRolesRecheck({ oidc: deps.oidc, secretBox: deps.secretBox, sessions, jit: deps.jit, roster, logger, now });
   app.use(authenticate({ store: deps.store, sessions, providerId: deps.providerId, now, recheck }));
   app.use(csrfProtection());
 
@@ -210,6 +210,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
     secure: settings.secureCookies,
     chrome,
     poke: () => deps.jit.scheduler.poke(),
+    tokenSealer: recheck.sealerFor,
   };
   app.use(homePages({ ...pageDeps, signInHelp: deps.demo?.signInHelp ?? null }));
   app.use(tokenPages(pageDeps));

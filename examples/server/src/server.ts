@@ -14,6 +14,7 @@ import {
   createAesGcmSecretBox,
   createJitAdmin,
   generateSecretBoxKey,
+  type Clock,
   type DirectoryAdapter,
   type JitAdminOptions,
   type Logger as CoreLogger,
@@ -53,8 +54,8 @@ export interface StartOptions {
   ephemeralSecrets?: boolean;
   /** Collect Node's default process metrics (default true). */
   defaultMetrics?: boolean;
-  /** The clock sessions and API tokens are measured on (tests: a test clock's `now`); core keeps the wall clock. */
-  now?: () => number;
+  /** The clock core, sessions and API tokens run on (tests: a test clock). Default: the wall clock. */
+  clock?: Clock;
 }
 
 export interface RunningServer {
@@ -187,6 +188,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     store,
     directory,
     secretBox,
+    ...(options.clock ? { clock: options.clock } : {}),
     logger: coreLogger,
     events: {
       emit(event) {
@@ -217,7 +219,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
   const devIdp = demoMode && !config.oidc ? createDevIdp({ publicUrl, people: DEMO_PEOPLE, password: demoPassword! }) : null;
   const oidc = devIdp
-    ? createOidcClient({ issuer: devIdp.issuer, clientId: devIdp.clientId, clientSecret: devIdp.clientSecret, scopes: 'openid email profile', allowHttp: true })
+    ? createOidcClient({ issuer: devIdp.issuer, clientId: devIdp.clientId, clientSecret: devIdp.clientSecret, scopes: 'openid email profile offline_access', allowHttp: true })
     : createOidcClient({ ...config.oidc!, allowHttp: /^http:\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(config.oidc!.issuer) });
 
   let accepting = true;
@@ -248,7 +250,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     oidc,
     isAccepting: () => accepting,
     secretBox,
-    ...(options.now ? { now: options.now } : {}),
+    ...(options.clock ? { now: () => options.clock!.now() } : {}),
     ...(demoMode && devIdp && demoEntra
       ? {
           demo: {
@@ -271,7 +273,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     intervalMs: config.reconcileIntervalMs ?? 15 * 60_000,
   });
-  const leaverLoop = startLeaverLoop({ jit, store, providerId: config.providerId, logger, intervalMs: 30_000, now: options.now ?? Date.now });
+  const leaverLoop = startLeaverLoop({ jit, store, providerId: config.providerId, logger, intervalMs: 30_000, now: () => options.clock?.now() ?? Date.now() });
 
   let closing: Promise<void> | null = null;
   const close = () =>

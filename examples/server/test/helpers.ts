@@ -57,9 +57,9 @@ export async function startHarness(env: Record<string, string> = {}, options: St
   };
   const bearerFor = async (technicianId: string, pid = providerId) => {
     const token = `jat_${randomBytes(32).toString('base64url')}`;
-    const now = options.now?.() ?? Date.now();
+    const now = options.clock?.now() ?? Date.now();
     await store.sessions!.createApiToken({
-      ...makeApiToken({ providerId: pid, technicianId, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 3_600_000).toISOString() }, token).token,
+      ...makeApiToken({ providerId: pid, technicianId, createdAt: new Date(now).toISOString(), rolesCheckedAt: new Date(now).toISOString(), expiresAt: new Date(now + 3_600_000).toISOString() }, token).token,
     });
     return token;
   };

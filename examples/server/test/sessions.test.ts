@@ -7,7 +7,7 @@
  * - deactivating a technician ends their grants, requests, sessions and tokens; nobody approves for them.
  */
 import type { Grant } from '@jitadmin/core';
-import { createMemoryStore } from '@jitadmin/core';
+import { createMemoryStore, hashSecret } from '@jitadmin/core';
 import { createTestClock, type TestClock } from '@jitadmin/core/testing';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +77,8 @@ describe('lifetimes and roles, on the test clock', () => {
   let clock: TestClock;
   beforeAll(async () => {
     clock = createTestClock(Date.now());
-    h = await startHarness({ SESSION_TTL_MINUTES: '120' }, { now: () => clock.now() });
+    // Core runs on the same clock; its sweep is made daily so that moving the clock by weeks wakes it only a few times.
+    h = await startHarness({ SESSION_TTL_MINUTES: '120' }, { clock, coreOptions: { baseRetryMs: 50, maxRetryMs: 500, sweepIntervalMs: DAY } });
   });
   afterAll(async () => {
     await h?.close();
@@ -168,7 +169,7 @@ describe('lifetimes and roles, on the test clock', () => {
     const list = (await (await fetch(`${h.url}/api/v1/tokens`, { headers: { authorization: `Bearer ${made.token}` } })).json()) as {
       items: { id: string; name: string; lastUsedAt: string | null }[];
     };
-    expect(list.items.map((t) => t.name)).toEqual(['quarterly', 'nightly export']);
+    expect(list.items.map((t) => t.name).sort()).toEqual(['nightly export', 'quarterly']);
     expect(list.items.find((t) => t.id === made.id)!.lastUsedAt).not.toBeNull();
     expect(JSON.stringify(list)).not.toContain(made.token);
     const text = await (await fetch(`${h.url}/tokens`, { headers: { cookie: s.cookie, accept: 'text/html' } })).text();
@@ -181,6 +182,33 @@ describe('lifetimes and roles, on the test clock', () => {
     expect((await bearer(other.token)).status).toBe(200);
     await clock.advance(91 * DAY);
     expect((await bearer(other.token)).status).toBe(401);
+  });
+  it('an API token follows the IdP too: through its creating session\'s refresh token, or not at all', async () => {
+    const { agent } = await signIn(h, 'alice', PASSWORD);
+    const make = async (cookie: string, csrf: string) => {
+      const r = await fetch(`${h.url}/api/v1/tokens`, {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'follows the IdP' }),
+      });
+      return ((await r.json()) as { id: string; token: string });
+    };
+    const withRefresh = await make(cookieOf(agent), await agent.csrf());
+    const dave = await h.sessionFor('dave');
+    const without = await make(dave.cookie, dave.csrf);
+    const use = async (token: string) => (await fetch(`${h.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+    expect(await use(withRefresh.token)).toBe(200);
+    expect(await use(without.token)).toBe(200);
+    await clock.advance(16 * MIN);
+    expect(await use(withRefresh.token)).toBe(200);
+    // No refresh token to re-check with: the token ends at its first re-check.
+    expect(await use(without.token)).toBe(401);
+    h.server.demo!.idp.setPerson('alice', null);
+    await clock.advance(16 * MIN);
+    expect(await use(withRefresh.token)).toBe(401);
+    const revoked = await h.store.sessions!.getApiTokenByHash('demo', hashSecret(withRefresh.token));
+    expect(revoked).toMatchObject({ revokeReason: 'idp_refused', idpRefreshToken: null });
+    expect((await h.store.sessions!.getApiTokenByHash('demo', hashSecret(without.token)))!.revokeReason).toBe('reauthenticate');
   });
 });
 

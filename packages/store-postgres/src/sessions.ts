@@ -38,13 +38,12 @@ function sessionStatements(schema: string) {
     createApiToken: `INSERT INTO ${tokens} (provider_id, id, technician_id, secret_hash, created_at, ends_at, revoked_at, data)
       VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7::timestamptz, $8::jsonb)`,
     getApiTokenByHash: `SELECT data FROM ${tokens} WHERE provider_id = $1 AND secret_hash = $2`,
-    touchApiToken: `UPDATE ${tokens} SET data = data || jsonb_build_object('lastUsedAt', $3::text)
-      WHERE provider_id = $1 AND id = $2 AND revoked_at IS NULL`,
+    touchApiToken: `UPDATE ${tokens} SET data = data || $3::jsonb WHERE provider_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING data`,
     revokeApiToken: `UPDATE ${tokens} SET revoked_at = ($3::text)::timestamptz, ends_at = least(ends_at, ($3::text)::timestamptz),
-        data = data || jsonb_build_object('revokedAt', $3::text, 'revokedBy', $4::text, 'revokeReason', $5::text)
+        data = data || jsonb_build_object('revokedAt', $3::text, 'revokedBy', $4::text, 'revokeReason', $5::text, 'idpRefreshToken', null)
       WHERE provider_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING 1`,
     revokeApiTokensOf: `UPDATE ${tokens} SET revoked_at = ($3::text)::timestamptz, ends_at = least(ends_at, ($3::text)::timestamptz),
-        data = data || jsonb_build_object('revokedAt', $3::text, 'revokedBy', $4::text, 'revokeReason', $5::text)
+        data = data || jsonb_build_object('revokedAt', $3::text, 'revokedBy', $4::text, 'revokeReason', $5::text, 'idpRefreshToken', null)
       WHERE provider_id = $1 AND technician_id = $2 AND revoked_at IS NULL RETURNING 1`,
     listApiTokens: `SELECT data FROM ${tokens} WHERE provider_id = $1 AND technician_id = $2 AND revoked_at IS NULL
       ORDER BY created_at DESC, id DESC`,
@@ -86,8 +85,8 @@ export function postgresSessions(schema: string, q: () => Queryable): SessionSto
     async getApiTokenByHash(providerId, secretHash) {
       return dataOf(await q().query(sql.getApiTokenByHash, [providerId, secretHash]));
     },
-    async touchApiToken(providerId, id, at) {
-      await q().query(sql.touchApiToken, [providerId, id, at]);
+    async touchApiToken(providerId, id, touch) {
+      return dataOf(await q().query(sql.touchApiToken, [providerId, id, json(touch)]));
     },
     async revokeApiToken(providerId, id, at, by, reason) {
       return (await q().query(sql.revokeApiToken, [providerId, id, at, by, reason])).length > 0;

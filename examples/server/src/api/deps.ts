@@ -1,4 +1,5 @@
 import type { Store } from '@jitadmin/core';
+import type { SessionData } from '../auth/session.js';
 import type { Signer } from '../auth/signing.js';
 import type { ConsentFlow } from '../connect.js';
 import type { RateLimiter } from '../http/rate-limit.js';
@@ -12,4 +13,6 @@ export interface ApiDeps {
   signer: Signer;
   consent: ConsentFlow;
   revealLimiter: RateLimiter;
+  /** What a new API token keeps of the creating session's IdP refresh token (for the roles re-check). */
+  tokenSealer: (session: SessionData | null) => (tokenId: string) => Promise<string | null>;
 }

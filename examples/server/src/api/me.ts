@@ -24,7 +24,7 @@ export function meRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ res, actor, body }) => {
         const auth = getAuth(res)!;
         if (auth.via !== 'session') throw new ForbiddenError('FORBIDDEN', 'API tokens are created from a signed-in browser session');
-        const created = await deps.jit.createApiToken(actor, body);
+        const created = await deps.jit.createApiToken(actor, body, deps.tokenSealer(auth.session));
         res.setHeader('Cache-Control', 'no-store');
         return { ...tokenInfo(created.record), token: created.token };
       },

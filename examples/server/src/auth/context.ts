@@ -3,7 +3,7 @@
  * `/api/` only, a bearer API token (a token record in the store), then checked against the roster (an inactive
  * or unknown technician is nobody). The result sits in `res.locals.auth`.
  */
-import type { Actor, AppRole, Store, Technician } from '@jitadmin/core';
+import type { Actor, ApiToken, AppRole, Store, Technician } from '@jitadmin/core';
 import { apiTokenIsLive, ForbiddenError, hashSecret, JitError } from '@jitadmin/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { SessionData, SessionManager } from './session.js';
@@ -43,8 +43,11 @@ export interface AuthenticateDeps {
   sessions: SessionManager;
   providerId: string;
   now: () => number;
-  /** Re-checks the person's roles with the IdP when due; null when the session has just ended. */
-  recheck?: (req: Request, res: Response, session: SessionData, technician: Technician) => Promise<Technician | null>;
+  /** Re-checks the person's roles with the IdP when due; null when the session or token has just ended. */
+  recheck?: {
+    session(req: Request, res: Response, session: SessionData, technician: Technician): Promise<Technician | null>;
+    token(record: ApiToken, technician: Technician): Promise<Technician | null>;
+  };
 }
 
 /**
@@ -71,7 +74,7 @@ export function authenticate(deps: AuthenticateDeps): RequestHandler {
       let technician = await deps.store.getTechnician(deps.providerId, session.tid);
       if (!technician || !technician.active) return next();
       if (deps.recheck) {
-        technician = await deps.recheck(req, res, session, technician);
+        technician = await deps.recheck.session(req, res, session, technician);
         if (!technician) return next();
       }
       res.locals.auth = { via: 'session', technician, actor: actorFor(technician), session } satisfies AuthContext;
@@ -92,9 +95,9 @@ async function bearerTechnician(deps: AuthenticateDeps, token: string): Promise<
   const technician = await deps.store.getTechnician(deps.providerId, record.technicianId);
   if (!technician || !technician.active) return null;
   if (!record.lastUsedAt || now - Date.parse(record.lastUsedAt) >= TOKEN_TOUCH_EVERY_MS) {
-    await records.touchApiToken(record.providerId, record.id, new Date(now).toISOString());
+    if (!(await records.touchApiToken(record.providerId, record.id, { lastUsedAt: new Date(now).toISOString() }))) return null;
   }
-  return technician;
+  return deps.recheck ? deps.recheck.token(record, technician) : technician;
 }
 
 /** The caller, or UNAUTHENTICATED. */

@@ -58,7 +58,7 @@ export function createDevIdp(options: {
     ],
     jwks: { keys: [jwk as never] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    scopes: ['openid', 'email', 'profile'],
+    scopes: ['openid', 'email', 'profile', 'offline_access'],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
     // Put the claims in the ID token, as Entra ID does with a groups claim configured.
     conformIdTokenClaims: false,
@@ -84,7 +84,7 @@ export function createDevIdp(options: {
         if (existing) return existing;
       }
       const grant = new ctx.oidc.provider.Grant({ clientId, accountId });
-      grant.addOIDCScope('openid email profile');
+      grant.addOIDCScope('openid email profile offline_access');
       await grant.save();
       return grant;
     },

@@ -47,7 +47,7 @@ ${sessions.map(
     '/tokens',
     page(async (req, res, auth) => {
       if (auth.via !== 'session') throw new ForbiddenError('FORBIDDEN', 'API tokens are created from a browser session');
-      const created = await deps.jit.createApiToken(auth.actor, { name: field(req, 'name'), days: optionalInt(req, 'days') ?? 30 });
+      const created = await deps.jit.createApiToken(auth.actor, { name: field(req, 'name'), days: optionalInt(req, 'days') ?? 30 }, deps.tokenSealer(auth.session));
       res.setHeader('Cache-Control', 'no-store');
       const body = html`<p>Your token <strong>${created.record.name}</strong> lasts until ${when(created.record.expiresAt)}. Copy it now; it is not shown again.</p>
 <p><code id="token" class="wrap">${created.token}</code> <button type="button" data-copy="token">Copy</button></p>

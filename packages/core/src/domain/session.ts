@@ -80,12 +80,22 @@ export const ApiToken = z.object({
   expiresAt: Instant,
   /** Last request made with it (recorded at most about once a minute). */
   lastUsedAt: Instant.nullable(),
+  /** When its person's roles were last checked with the IdP (as for a session). */
+  rolesCheckedAt: Instant,
+  /**
+   * The IdP refresh token it re-checks its person's roles with, sealed (SecretBox); copied at creation from
+   * the browser session that made it. Null when there was none (then the token ends at its first re-check).
+   */
+  idpRefreshToken: z.string().max(16384).nullable(),
   revokedAt: Instant.nullable(),
   /** `technician:<id>` or `system:<name>`. */
   revokedBy: z.string().max(200).nullable(),
   revokeReason: AccessEndReason.nullable(),
 });
 export type ApiToken = z.infer<typeof ApiToken>;
+
+/** What a token's use may change: when it was last used, the roles re-check, the IdP refresh token. */
+export type ApiTokenTouch = Partial<Pick<ApiToken, 'lastUsedAt' | 'rolesCheckedAt' | 'idpRefreshToken'>>;
 
 /** Whether a token may still be used at `now` (ms). */
 export function apiTokenIsLive(token: ApiToken, now: number): boolean {

@@ -1,4 +1,4 @@
-import type { AccessEndReason, ApiToken, Session, SessionTouch } from '../domain/session.js';
+import type { AccessEndReason, ApiToken, ApiTokenTouch, Session, SessionTouch } from '../domain/session.js';
 
 /**
  * The optional `sessions` capability group of a `Store` (`store.sessions`): browser sessions and API tokens as
@@ -34,9 +34,12 @@ export interface SessionStore {
   createApiToken(token: ApiToken): Promise<void>;
   /** The token with this digest, revoked or not; null when none. */
   getApiTokenByHash(providerId: string, secretHash: string): Promise<ApiToken | null>;
-  /** Sets `lastUsedAt` of a token that is not revoked; a revoked or unknown one is left alone. */
-  touchApiToken(providerId: string, id: string, at: string): Promise<void>;
-  /** Revokes one token; true when it was not revoked before. */
+  /**
+   * Records use of a token that is not revoked (last use, the roles re-check); returns the stored token, or
+   * null when there is none or it is revoked (a revoked token stays revoked).
+   */
+  touchApiToken(providerId: string, id: string, touch: ApiTokenTouch): Promise<ApiToken | null>;
+  /** Revokes one token; true when it was not revoked before. Forgets its IdP refresh token. */
   revokeApiToken(providerId: string, id: string, at: string, by: string, reason: AccessEndReason): Promise<boolean>;
   /** Revokes every token of a technician that is not revoked; returns how many it revoked. */
   revokeApiTokensOf(providerId: string, technicianId: string, at: string, by: string, reason: AccessEndReason): Promise<number>;

@@ -102,7 +102,7 @@ export function createJitAdmin(config: CreateJitAdminConfig): JitAdmin {
     listGrants: (actor, input) => grants.listGrants(actor, input),
     deactivateTechnician: (actor, id, input, cause) => people.deactivateTechnician(actor, id, input, cause),
     sweepLeavers: (actor) => people.sweepLeavers(actor),
-    createApiToken: (actor, input) => people.createApiToken(actor, input),
+    createApiToken: (actor, input, seal) => people.createApiToken(actor, input, seal),
     listApiTokens: (actor, technicianId) => people.listApiTokens(actor, technicianId),
     revokeApiToken: (actor, id, technicianId) => people.revokeApiToken(actor, id, technicianId),
     listSessions: (actor, technicianId) => people.listSessions(actor, technicianId),

@@ -48,22 +48,29 @@ export class PeopleService {
     );
   }
 
-  async createApiToken(actor: Actor, input: unknown): Promise<CreatedApiToken> {
+  /**
+   * `seal`, when given, returns what the token keeps to re-check its person's roles with the IdP (the sealed
+   * refresh token of the browser session that asks for it).
+   */
+  async createApiToken(actor: Actor, input: unknown, seal?: (tokenId: string) => Promise<string | null>): Promise<CreatedApiToken> {
     const person = requirePerson(actor);
     const { name, days } = parseInput(ApiTokenCreateInput, input);
     const technician = await this.ctx.store.getTechnician(person.providerId, person.technicianId);
     if (!technician?.active) throw new ForbiddenError('FORBIDDEN', "You are not on this provider's roster");
     const secret = `jat_${randomBytes(32).toString('base64url')}`;
     const now = this.ctx.clock.now();
+    const id = randomUUID();
     const record = ApiToken.parse({
       providerId: person.providerId,
-      id: randomUUID(),
+      id,
       technicianId: person.technicianId,
       name,
       secretHash: hashSecret(secret),
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + days * 86_400_000).toISOString(),
       lastUsedAt: null,
+      rolesCheckedAt: new Date(now).toISOString(),
+      idpRefreshToken: seal ? await seal(id) : null,
       revokedAt: null,
       revokedBy: null,
       revokeReason: null,

@@ -129,7 +129,7 @@ export interface JitAdminService {
   /** Ends again what inactive technicians still hold (a grant that raced with the deactivation). */
   sweepLeavers(actor: Actor): Promise<LeaverReport[]>;
   /** A named bearer token for the caller: 30 days by default, at most 90. The token is in the answer only. */
-  createApiToken(actor: Actor, input: ApiTokenCreateInput): Promise<CreatedApiToken>;
+  createApiToken(actor: Actor, input: ApiTokenCreateInput, seal?: (tokenId: string) => Promise<string | null>): Promise<CreatedApiToken>;
   /** Your tokens that are not revoked (admins: anyone's, by technician id), newest first. */
   listApiTokens(actor: Actor, technicianId?: string): Promise<ApiToken[]>;
   revokeApiToken(actor: Actor, tokenId: string, technicianId?: string): Promise<void>;

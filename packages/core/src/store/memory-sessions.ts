@@ -81,16 +81,19 @@ export function createMemorySessions(name: string, tables: MemorySessionTables, 
       ensureOpen();
       return copy(byHash(apiTokens, providerId, secretHash) ?? null);
     },
-    async touchApiToken(providerId, id, at) {
+    async touchApiToken(providerId, id, touch) {
       ensureOpen();
       const row = apiTokens.get(key(providerId, id));
-      if (row && row.revokedAt === null) apiTokens.set(key(providerId, id), { ...row, lastUsedAt: at });
+      if (!row || row.revokedAt !== null) return null;
+      const next: ApiToken = { ...row, ...copy(touch) };
+      apiTokens.set(key(providerId, id), next);
+      return copy(next);
     },
     async revokeApiToken(providerId, id, at, by, reason) {
       ensureOpen();
       const row = apiTokens.get(key(providerId, id));
       if (!row || row.revokedAt !== null) return false;
-      apiTokens.set(key(providerId, id), { ...row, revokedAt: at, revokedBy: by, revokeReason: reason });
+      apiTokens.set(key(providerId, id), { ...row, revokedAt: at, revokedBy: by, revokeReason: reason, idpRefreshToken: null });
       return true;
     },
     async revokeApiTokensOf(providerId, technicianId, at, by, reason) {
@@ -98,7 +101,7 @@ export function createMemorySessions(name: string, tables: MemorySessionTables, 
       let count = 0;
       for (const [k, row] of apiTokens) {
         if (row.providerId !== providerId || row.technicianId !== technicianId || row.revokedAt !== null) continue;
-        apiTokens.set(k, { ...row, revokedAt: at, revokedBy: by, revokeReason: reason });
+        apiTokens.set(k, { ...row, revokedAt: at, revokedBy: by, revokeReason: reason, idpRefreshToken: null });
         count++;
       }
       return count;

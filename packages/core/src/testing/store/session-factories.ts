@@ -34,6 +34,8 @@ export function makeApiToken(overrides: Partial<ApiToken> = {}, secret = `jat_${
     createdAt: at(0),
     expiresAt: at(30 * 24 * 60),
     lastUsedAt: null,
+    rolesCheckedAt: at(0),
+    idpRefreshToken: null,
     revokedAt: null,
     revokedBy: null,
     revokeReason: null,

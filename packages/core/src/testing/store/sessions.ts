@@ -99,24 +99,27 @@ export function sessionTests(ctx: SuiteContext): void {
       expect(await s().getApiTokenByHash(PROVIDER_A, token.secretHash)).toEqual(token);
     });
 
-    when('stores an API token by digest, records its use, and revokes it for good', async () => {
-      const { token, secret } = makeApiToken();
+    when('stores an API token by digest, records its use, and revokes it for good (forgetting its IdP refresh token)', async () => {
+      const { token, secret } = makeApiToken({ idpRefreshToken: 'sealed:token-refresh-1' });
       await s().createApiToken(token);
       expect(await ctx.h().inspect.allText()).not.toContain(secret);
       expect(await s().getApiTokenByHash(PROVIDER_A, token.secretHash)).toEqual(token);
       await expectCode(s().createApiToken({ ...makeApiToken().token, secretHash: token.secretHash }), 'CONFLICT');
-      await s().touchApiToken(PROVIDER_A, token.id, at(3));
-      expect((await s().getApiTokenByHash(PROVIDER_A, token.secretHash))!.lastUsedAt).toBe(at(3));
+      const touched = await s().touchApiToken(PROVIDER_A, token.id, { lastUsedAt: at(3), rolesCheckedAt: at(3), idpRefreshToken: 'sealed:token-refresh-2' });
+      expect(touched).toEqual({ ...token, lastUsedAt: at(3), rolesCheckedAt: at(3), idpRefreshToken: 'sealed:token-refresh-2' });
+      expect(await s().getApiTokenByHash(PROVIDER_A, token.secretHash)).toEqual(touched);
       expect(await s().revokeApiToken(PROVIDER_A, token.id, at(4), 'technician:tech-1', 'revoked')).toBe(true);
       expect(await s().revokeApiToken(PROVIDER_A, token.id, at(5), 'technician:tech-1', 'revoked')).toBe(false);
-      await s().touchApiToken(PROVIDER_A, token.id, at(6));
+      expect(await s().touchApiToken(PROVIDER_A, token.id, { lastUsedAt: at(6) })).toBeNull();
+      expect(await s().touchApiToken(PROVIDER_A, 'no-such-token', { lastUsedAt: at(6) })).toBeNull();
       expect(await s().getApiTokenByHash(PROVIDER_A, token.secretHash)).toEqual({
-        ...token,
-        lastUsedAt: at(3),
+        ...touched,
         revokedAt: at(4),
         revokedBy: 'technician:tech-1',
         revokeReason: 'revoked',
+        idpRefreshToken: null,
       });
+      expect(await ctx.h().inspect.allText()).not.toContain('sealed:token-refresh');
     });
 
     when("revokes every token of one technician, and lists the others' newest first", async () => {
