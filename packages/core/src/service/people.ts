@@ -157,9 +157,10 @@ export class PeopleService {
     const revoked: string[] = [];
     const cancelled: string[] = [];
     const failed: string[] = [];
+    const gone = new Set<string>();
     for (;;) {
       const page = await this.ctx.store.listGrants(technician.providerId, { technicianId: technician.id, states: LEAVER_STATES, limit: 1000 });
-      const todo = page.items.filter((g) => !revoked.includes(g.id) && !cancelled.includes(g.id) && !failed.includes(g.id));
+      const todo = page.items.filter((g) => !revoked.includes(g.id) && !cancelled.includes(g.id) && !failed.includes(g.id) && !gone.has(g.id));
       if (todo.length === 0) break;
       for (const g of todo) {
         try {
@@ -167,7 +168,10 @@ export class PeopleService {
           (ended.state === 'cancelled' ? cancelled : revoked).push(g.id);
         } catch (error) {
           // Ended meanwhile (expired, denied, revoked by someone else): nothing left to do for it.
-          if (isJitError(error) && (error.code === 'INVALID_TRANSITION' || error.code === 'NOT_FOUND')) continue;
+          if (isJitError(error) && (error.code === 'INVALID_TRANSITION' || error.code === 'NOT_FOUND')) {
+            gone.add(g.id);
+            continue;
+          }
           this.ctx.logger.warn({ grantId: g.id, code: isJitError(error) ? error.code : 'INTERNAL' }, 'leaver: ending a grant failed; the leaver sweep retries');
           failed.push(g.id);
         }
