@@ -23,7 +23,7 @@ export interface RecheckDeps {
   oidc: OidcClient;
   secretBox: SecretBox;
   sessions: SessionManager;
-  jit: Pick<JitAdminService, 'upsertTechnician' | 'deactivateTechnician'>;
+  jit: Pick<JitAdminService, 'updateTechnician' | 'deactivateTechnician'>;
   roster: RosterSettings;
   logger: Logger;
   now: () => number;
@@ -99,15 +99,8 @@ export function createIdpChecks(deps: RecheckDeps): IdpChecks {
     }
     let current = technician;
     if (!sameSet(roles, technician.appRoles) || !sameSet(groups, technician.groups)) {
-      current = await deps.jit.upsertTechnician(setupActor(technician.providerId), {
-        id: technician.id,
-        subject: technician.subject,
-        email: technician.email,
-        displayName: technician.displayName,
-        groups,
-        appRoles: roles,
-        active: true,
-      });
+      // Never the subject: that changes only through an audited re-bind.
+      current = await deps.jit.updateTechnician(setupActor(technician.providerId), technician.id, { groups, appRoles: roles });
     }
     return { kind: 'ok', technician: current, sealed: outcome.refreshToken ? await deps.secretBox.seal(outcome.refreshToken, context) : sealed };
   }

@@ -128,7 +128,8 @@ export interface JitAdminService {
   updateTechnician(actor: Actor, technicianId: string, input: TechnicianUpdate): Promise<Technician>;
   /**
    * Binds the technician to another IdP subject (admins, or jitadmin at a first sign-in), audited as
-   * `technician.subject_rebound` (old and new subject, who). The caller ends the technician's sessions and tokens.
+   * `technician.subject_rebound` (old and new subject, who); then ends the technician's sessions and API tokens in
+   * the store's `sessions` group (reason `rebound`). Sessions or tokens kept elsewhere, the caller ends.
    */
   rebindTechnicianSubject(actor: Actor, technicianId: string, input: SubjectRebindInput): Promise<{ technician: Technician; previousSubject: string }>;
   /** The roster (admins). */
