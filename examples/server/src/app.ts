@@ -4,8 +4,9 @@
  *
  * @module
  */
+import { hkdfSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { Branding, Store } from '@jitadmin/core';
+import type { Branding, SecretBox, Store } from '@jitadmin/core';
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { apiRoutes, apiRouter } from './api/index.js';
@@ -13,9 +14,10 @@ import type { AnyRoute } from './api/route.js';
 import { authenticate, csrfProtection, getAuth } from './auth/context.js';
 import type { OidcClient } from './auth/oidc.js';
 import type { IdentityBindingDeps } from './auth/identity-binding.js';
+import { createIdpChecks } from './auth/recheck.js';
 import { pageGate } from './auth/route-access.js';
 import { authRoutes } from './auth/routes.js';
-import { createSessionManager, csrfMatches } from './auth/session.js';
+import { createSessionManager, csrfMatches, type SessionManager } from './auth/session.js';
 import { createSigner, type Signer } from './auth/signing.js';
 import type { AppRoleName } from './config.js';
 import { createConsentFlow, type ConsentFlow } from './connect.js';
@@ -33,6 +35,7 @@ import { homePages } from './pages/home.js';
 import { brandingCss, renderPage, type PageChrome } from './pages/layout.js';
 import { DEFAULT_BRANDING, type PageDeps } from './pages/support.js';
 import { technicianPages } from './pages/technician.js';
+import { tokenPages } from './pages/tokens.js';
 import type { JitRuntime } from './runtime.js';
 
 export interface AppSettings {
@@ -41,7 +44,10 @@ export interface AppSettings {
   secureCookies: boolean;
   trustProxy: boolean | number;
   sessionSecret: string;
+  /** The absolute lifetime of a session. */
   sessionTtlMinutes: number;
+  /** A session unused this long ends (default 60 minutes). */
+  sessionIdleMinutes?: number;
   roleGroups: Record<AppRoleName, string[]>;
   groupsClaim: string;
   subjectClaim: string;
@@ -74,12 +80,17 @@ export interface AppDeps {
   onTechnicianRebound?: IdentityBindingDeps['onTechnicianRebound'];
   /** False while shutting down, so load balancers stop sending traffic. */
   isAccepting?: () => boolean;
+  /** Seals what sessions keep of the IdP (its refresh token). */
+  secretBox: SecretBox;
+  /** The clock sessions and tokens are measured on (default: the wall clock; tests pass the test clock). */
+  now?: () => number;
 }
 
 export interface BuiltApp {
   app: Express;
   routes: AnyRoute[];
   signer: Signer;
+  sessions: SessionManager;
   consent: ConsentFlow;
   openapi: Record<string, unknown>;
   limiters: { signIn: RateLimiter; reveal: RateLimiter; consent: RateLimiter };
@@ -95,7 +106,18 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.set('query parser', 'simple');
 
   const signer = createSigner(settings.sessionSecret);
-  const sessions = createSessionManager({ signer, secure: settings.secureCookies, ttlMs: settings.sessionTtlMinutes * 60_000 });
+  const now = deps.now ?? Date.now;
+  if (!deps.store.sessions) throw new Error(`configuration: the ${deps.store.name} store has no sessions capability; the server keeps sessions in the store`);
+  const sessions = createSessionManager({
+    store: deps.store.sessions,
+    providerId: deps.providerId,
+    csrfKey: Buffer.from(hkdfSync('sha256', settings.sessionSecret, 'jitadmin-server', 'jitadmin:csrf', 32)),
+    secure: settings.secureCookies,
+    ttlMs: settings.sessionTtlMinutes * 60_000,
+    idleMs: (settings.sessionIdleMinutes ?? 60) * 60_000,
+    now,
+  });
+  const roster = { providerId: deps.providerId, roleGroups: settings.roleGroups, groupsClaim: settings.groupsClaim, subjectClaim: settings.subjectClaim };
   const signInLimiter = createRateLimiter({ limit: settings.signInPerMinute ?? 30, windowMs: 60_000 });
   const revealLimiter = createRateLimiter({ limit: settings.revealPerMinute ?? 10, windowMs: 60_000 });
   // Per client: each callback is a store write and an audit event, so a flood of forged ones is slowed here.
@@ -156,6 +178,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
+  const recheck = createIdpChecks({ oidc: deps.oidc, secretBox: deps.secretBox, sessions, jit: deps.jit, roster, logger, now });
   const apiDeps = {
     providerId: deps.providerId,
     jit: deps.jit,
@@ -163,6 +186,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
     signer,
     consent,
     revealLimiter,
+    tokenSealer: recheck.sealerFor,
     ...(deps.onTechnicianRebound ? { onTechnicianRebound: deps.onTechnicianRebound } : {}),
   };
   const routes = apiRoutes(apiDeps);
@@ -173,7 +197,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
 
   app.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
-  app.use(authenticate({ store: deps.store, sessions, signer, providerId: deps.providerId }));
+  app.use(authenticate({ store: deps.store, sessions, providerId: deps.providerId, now, recheck }));
   app.use(csrfProtection());
 
   app.use('/api/v1', apiRouter(routes));
@@ -190,9 +214,10 @@ export function buildApp(deps: AppDeps): BuiltApp {
       oidc: deps.oidc,
       signer,
       sessions,
+      secretBox: deps.secretBox,
       store: deps.store,
       jit: deps.jit,
-      roster: { providerId: deps.providerId, roleGroups: settings.roleGroups, groupsClaim: settings.groupsClaim, subjectClaim: settings.subjectClaim },
+      roster,
       limiter: signInLimiter,
       logger,
       chrome,
@@ -208,6 +233,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
     secure: settings.secureCookies,
     chrome,
     poke: () => deps.jit.scheduler.poke(),
+    tokenSealer: recheck.sealerFor,
   };
   const renderError = (req: Request, res: Response, status: number, message: string) => {
     void chrome().then(
@@ -225,6 +251,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   // Every page passes the route access table first (auth/route-access.ts); a page not in it is not served.
   app.use(pageGate(renderError));
   app.use(homePages({ ...pageDeps, signInHelp: deps.demo?.signInHelp ?? null }));
+  app.use(tokenPages(pageDeps));
   app.use(technicianPages({ ...pageDeps, revealLimiter }));
   app.use(approverPages(pageDeps));
   app.use(adminPages({ ...pageDeps, ...(deps.onTechnicianRebound ? { onTechnicianRebound: deps.onTechnicianRebound } : {}) }));
@@ -232,5 +259,5 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use((req, res) => renderError(req, res, 404, 'There is no such page.'));
   app.use(errorHandler(logger, renderError));
 
-  return { app, routes, signer, consent, openapi, limiters: { signIn: signInLimiter, reveal: revealLimiter, consent: consentLimiter } };
+  return { app, routes, signer, sessions, consent, openapi, limiters: { signIn: signInLimiter, reveal: revealLimiter, consent: consentLimiter } };
 }

@@ -215,7 +215,8 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       clientSecret: read(env, 'OIDC_CLIENT_SECRET', z.string().min(1).max(4096), { required: true })!,
       scopes: read(env, 'OIDC_SCOPES', z.string().regex(/^[\w:./ -]+$/, 'must be space-separated scopes').refine((s) => s.split(' ').includes('openid'), 'must include openid'), {
         required: false,
-        fallback: 'openid email profile',
+        // offline_access: a refresh token, with which the server re-checks a person's roles every 15 minutes.
+        fallback: 'openid email profile offline_access',
       })!,
       groupsClaim: read(env, 'OIDC_GROUPS_CLAIM', z.string().min(1).max(100), { required: false, fallback: 'groups' })!,
       subjectClaim: read(env, 'OIDC_SUBJECT_CLAIM', z.string().min(1).max(100), { required: false, fallback: 'sub' })!,

@@ -135,7 +135,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: { title: string;
       title: info.title,
       version: info.version,
       description:
-        'jitadmin reference server API. Authenticate with the browser session (send X-CSRF-Token from GET /api/v1/me on writes) or with `Authorization: Bearer <token>` from POST /api/v1/tokens. Each operation says who may call it: `x-access` (anyone, signed-in, or roles), `x-roles` (any one of them), `x-session-only` (not with an API token) and `x-record-check` (what is checked further on the record); docs/security.md has the whole table.',
+        'jitadmin reference server API. Authenticate with the browser session (send X-CSRF-Token from GET /api/v1/me on writes) or with `Authorization: Bearer <token>` from POST /api/v1/tokens (named, 30 days by default, at most 90; listed by GET /api/v1/tokens, revoked by DELETE /api/v1/tokens/{tokenId}). Bearer tokens work on /api only; pages take only the session cookie. Each operation says who may call it: `x-access` (anyone, signed-in, or roles), `x-roles` (any one of them), `x-session-only` (not with an API token) and `x-record-check` (what is checked further on the record); docs/security.md has the whole table.',
     },
     servers: [{ url: info.serverUrl }],
     security: [{ bearer: [] }, { session: [] }],

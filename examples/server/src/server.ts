@@ -30,8 +30,10 @@ import { inviteBootstrapAdmins } from './auth/roster.js';
 import type { ServerConfig } from './config.js';
 import { isLoopbackHttp } from './config-safety.js';
 import type { DemoEntra } from './demo/entra.js';
+import type { DevIdp } from './demo/idp.js';
 import type { DemoPerson } from './demo/people.js';
 import { html } from './http/html.js';
+import { startLeaverLoop } from './leaver-loop.js';
 import { createLogger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openStore } from './open-store.js';
@@ -51,7 +53,7 @@ export interface StartOptions {
   ephemeralSecrets?: boolean;
   /** Collect Node's default process metrics (default true). */
   defaultMetrics?: boolean;
-  /** Core's clock (tests: `createTestClock`, e.g. to let a consent link expire). */
+  /** The clock core, sessions and API tokens run on (tests: `createTestClock`, e.g. to let a consent link or a session expire). Default: the wall clock. */
   clock?: Clock;
 }
 
@@ -64,11 +66,13 @@ export interface RunningServer {
   store: Store;
   logger: Logger;
   metrics: Metrics;
-  demo: { fake: FakeEntra; password: string; people: readonly DemoPerson[]; entraClientSecret: string; idpClientSecret: string } | null;
+  demo: { fake: FakeEntra; idp: DevIdp; password: string; people: readonly DemoPerson[]; entraClientSecret: string; idpClientSecret: string } | null;
   /** The keys in use (for tests that prove they never reach a log line); `secretBoxKey` is the current one. */
   secrets: { sessionSecret: string; secretBoxKey: string; secretBoxKeyIds: string[] };
   /** Runs the reconciler now (as its timer does), recording the metrics. */
   reconcileNow(): Promise<void>;
+  /** Runs the leaver sweep now (as its timer does). */
+  sweepLeaversNow(): Promise<void>;
   /** Stops taking requests, finishes the step in hand, closes the store. */
   close(): Promise<void>;
 }
@@ -174,11 +178,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     metrics,
   );
 
+  const secretBox = createAesGcmSecretBox(secretBoxKeys);
   const jit = createJitAdmin({
     store,
     directory,
+    secretBox,
     ...(options.clock ? { clock: options.clock } : {}),
-    secretBox: createAesGcmSecretBox(secretBoxKeys),
     logger: coreLogger,
     events: {
       emit(event) {
@@ -209,7 +214,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
   const devIdp = demo && !config.oidc ? demo.createDevIdp({ publicUrl, people: demo.DEMO_PEOPLE, password: demoPassword! }) : null;
   const oidc = devIdp
-    ? createOidcClient({ issuer: devIdp.issuer, clientId: devIdp.clientId, clientSecret: devIdp.clientSecret, scopes: 'openid email profile', allowHttp: true })
+    ? createOidcClient({ issuer: devIdp.issuer, clientId: devIdp.clientId, clientSecret: devIdp.clientSecret, scopes: 'openid email profile offline_access', allowHttp: true })
     : createOidcClient({ ...config.oidc!, allowHttp: isLoopbackHttp(config.oidc!.issuer) });
 
   let accepting = true;
@@ -239,6 +244,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     metrics,
     oidc,
     isAccepting: () => accepting,
+    secretBox,
+    ...(options.clock ? { now: () => options.clock!.now() } : {}),
     ...(demo && devIdp && demoEntra
       ? {
           demo: {
@@ -261,6 +268,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     intervalMs: config.reconcileIntervalMs ?? 15 * 60_000,
   });
+  const leaverLoop = startLeaverLoop({ jit, store, providerId: config.providerId, logger, intervalMs: 30_000, now: () => options.clock?.now() ?? Date.now() });
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -269,6 +277,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       reconcileLoop.stop();
+      leaverLoop.stop();
       await jit.scheduler.stop(); // finishes the step in hand
       await jit.close();
       await Promise.race([stopped, new Promise((r) => setTimeout(r, 5_000).unref())]);
@@ -291,10 +300,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     metrics,
     demo:
       demo && demoEntra && devIdp
-        ? { fake: demoEntra.fake, password: demoPassword!, people: demo.DEMO_PEOPLE, entraClientSecret: demoEntra.clientSecret, idpClientSecret: devIdp.clientSecret }
+        ? { fake: demoEntra.fake, idp: devIdp, password: demoPassword!, people: demo.DEMO_PEOPLE, entraClientSecret: demoEntra.clientSecret, idpClientSecret: devIdp.clientSecret }
         : null,
     secrets: { sessionSecret, secretBoxKey: secretBoxKeys[0]!.key, secretBoxKeyIds: secretBoxKeys.map((k) => k.id) },
     reconcileNow: () => reconcileLoop.runNow(),
+    sweepLeaversNow: () => leaverLoop.runNow(),
     close,
   };
 }

@@ -54,7 +54,7 @@ describe('authentication and CSRF', () => {
   });
 
   it('treats a session of another provider, an unknown or an inactive technician as nobody', async () => {
-    const s = h.sessionFor('eve', other.providerId);
+    const s = await h.sessionFor('eve', other.providerId);
     const r = await fetch(`${h.url}/api/v1/me`, { headers: { cookie: s.cookie } });
     expect(r.status).toBe(401);
     expect((await h.call('GET', '/api/v1/me', { as: 'nobody' })).status).toBe(401);
@@ -70,14 +70,14 @@ describe('authentication and CSRF', () => {
   });
 
   it('POST /tokens makes a bearer token from a session only, which then works', async () => {
-    const r = await h.call('POST', '/api/v1/tokens', { as: 'alice', body: { ttlHours: 1 } });
+    const r = await h.call('POST', '/api/v1/tokens', { as: 'alice', body: { name: 'script' } });
     expect(r.status).toBe(201);
     const { token } = r.body as { token: string };
     const me = await fetch(`${h.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(200);
     expect(((await me.json()) as { via: string }).via).toBe('bearer');
-    expect((await h.call('POST', '/api/v1/tokens', { as: 'alice', via: 'bearer', body: {} })).status).toBe(403);
-    expect((await h.call('POST', '/api/v1/tokens', { as: 'alice', body: { ttlHours: 0 } })).status).toBe(400);
+    expect((await h.call('POST', '/api/v1/tokens', { as: 'alice', via: 'bearer', body: { name: 'x' } })).status).toBe(403);
+    expect((await h.call('POST', '/api/v1/tokens', { as: 'alice', body: { name: 'x', days: 0 } })).status).toBe(400);
   });
 });
 
@@ -126,7 +126,7 @@ describe('customers', () => {
   });
 
   it('connects a tenant by admin consent: single-use link bound to the tenant, demo consent page, callback, confirmation', async () => {
-    const admin = h.sessionFor('dave');
+    const admin = await h.sessionFor('dave');
     const asAdmin = { headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf } };
     const link = await h.call('POST', '/api/v1/customers/tailspin/consent-link', { ...asAdmin, body: { domain: 'tailspintoys.onmicrosoft.com' } });
     expect(link.status).toBe(200);
@@ -164,7 +164,7 @@ describe('customers', () => {
     expect((await post(admin.cookie)).status).toBe(400);
     const tampered = callback.replace(/state=([^&]+)/, (_m, s: string) => `state=${s.slice(0, -3)}abc`);
     expect((await fetch(tampered, { headers: { cookie: admin.cookie, accept: 'text/html' }, redirect: 'manual' })).status).toBe(400);
-    const asTech = await fetch(callback, { headers: { cookie: h.sessionFor('alice').cookie, accept: 'text/html' }, redirect: 'manual' });
+    const asTech = await fetch(callback, { headers: { cookie: (await h.sessionFor('alice')).cookie, accept: 'text/html' }, redirect: 'manual' });
     expect(asTech.status).toBe(403);
   });
 });

@@ -35,7 +35,7 @@ describe('bidirectional control characters', () => {
   });
 
   it('the request form shows the refusal in plain words', async () => {
-    const { cookie, csrf } = h.sessionFor('alice');
+    const { cookie, csrf } = await h.sessionFor('alice');
     const body = new URLSearchParams({ customerId: 'fabrikam', roles: ROLES.globalAdmin, durationMinutes: '30', justification: REVERSED, ticket: 'CHG-1', _csrf: csrf });
     const refused = await fetch(`${h.url}/access/request`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body });
     // Sent back to the form, with the message in a flash cookie.

@@ -168,14 +168,14 @@ describe('connecting a customer by admin consent', () => {
     const callback2 = await consentAt(dave, url2, tailspin.tenantId);
     const erin = (await h.store.listTechnicians('demo')).find((t) => !t.appRoles.includes('admin') && t.id !== 'alice')!;
     await h.server.jit.upsertTechnician({ kind: 'system', providerId: 'demo', name: 'setup' }, { ...erin, appRoles: ['admin'] });
-    const other = h.sessionFor(erin.id);
+    const other = await h.sessionFor(erin.id);
     const res = await fetch(`${callback2}`, { headers: { cookie: other.cookie, accept: 'text/html' }, redirect: 'manual' });
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('made by another admin');
     expect(await connectionOf(h, 'tailspin')).toBeNull();
     expect((await refusals(h)).map((e) => e.details.reason)).toEqual(['other_session', 'other_admin']);
     // And a technician is no admin at all.
-    const tech = h.sessionFor('alice');
+    const tech = await h.sessionFor('alice');
     expect((await fetch(callback2, { headers: { cookie: tech.cookie, accept: 'text/html' }, redirect: 'manual' })).status).toBe(403);
   });
 
@@ -207,7 +207,7 @@ describe('connecting a customer by admin consent', () => {
 
   it('rate-limits /connect/callback per client (429 with Retry-After)', async () => {
     const h = await start();
-    const admin = h.sessionFor('dave');
+    const admin = await h.sessionFor('dave');
     const statuses: number[] = [];
     for (let i = 0; i < 21; i++) {
       const res = await fetch(`${h.url}/connect/callback?admin_consent=True&state=junk${i}`, { headers: { cookie: admin.cookie, accept: 'text/html' }, redirect: 'manual' });
@@ -223,7 +223,7 @@ describe('connecting a customer by admin consent', () => {
 
   it('the API makes a link for a domain and says which tenant it is bound to', async () => {
     const h = await start();
-    const admin = h.sessionFor('dave');
+    const admin = await h.sessionFor('dave');
     const headers = { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'application/json', accept: 'application/json' };
     const res = await fetch(`${h.url}/api/v1/customers/tailspin/consent-link`, { method: 'POST', headers, body: JSON.stringify({ domain: TAILSPIN_DOMAIN }) });
     expect(res.status).toBe(200);

@@ -49,7 +49,7 @@ describe('issue 12 over the API and pages', () => {
 
     // The approver page offers the next extension, and deciding there works.
     await h.call('POST', `/api/v1/grants/${id}/extend`, { as: 'alice', body: { minutes: 5 } });
-    const s = h.sessionFor('carol');
+    const s = await h.sessionFor('carol');
     const page = await fetch(`${h.url}/approvals`, { headers: { cookie: s.cookie } });
     const text = await page.text();
     expect(text).toContain('name="kind" value="extension"');
@@ -66,7 +66,7 @@ describe('issue 12 over the API and pages', () => {
   });
 
   it('the request form takes roles of two rules ticked at once', async () => {
-    const s = h.sessionFor('bob');
+    const s = await h.sessionFor('bob');
     const form = new URLSearchParams({ _csrf: s.csrf, customerId: 'northwind', justification: 'incident 9', ticket: 'INC-9', durationMinutes: '' });
     form.append('roles', ROLES.globalAdmin);
     form.append('roles', ROLES.helpdeskAdmin);
@@ -98,7 +98,7 @@ describe('issue 12 over the API and pages', () => {
       return g.state === 'active' ? g : undefined;
     }, 20_000, 'active');
     const first = (await h.call('POST', `/api/v1/grants/${id}/reveal`, { as: 'bob' })).body as { password: string };
-    const s = h.sessionFor('bob');
+    const s = await h.sessionFor('bob');
     const listed = await (await fetch(`${h.url}/access`, { headers: { cookie: s.cookie } })).text();
     expect(listed).toContain(`action="/grants/${id}/credential"`);
     expect((await h.call('POST', `/api/v1/grants/${id}/credential`, { as: 'alice' })).status).toBe(404);
@@ -142,7 +142,7 @@ describe('issue 12 over the API and pages', () => {
     const list = (await h.call('GET', '/api/v1/grants?scope=mine', { as: 'alice' })).body as { items: View[] };
     expect(list.items.find((g) => g.id === failed.id)!.end!.reason).toBe('failed');
 
-    const s = h.sessionFor('alice');
+    const s = await h.sessionFor('alice');
     const access = await (await fetch(`${h.url}/access`, { headers: { cookie: s.cookie } })).text();
     const row = access.slice(access.indexOf(`data-grant="${failed.id}"`));
     const cells = row.slice(0, row.indexOf('</tr>'));

@@ -4,6 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createMemoryStore, type Store } from '@jitadmin/core';
+import { makeApiToken } from '@jitadmin/core/testing';
+import type { Response } from 'express';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer, type StartOptions } from '../src/server.js';
 
@@ -14,12 +16,10 @@ export interface Harness {
   url: string;
   store: Store;
   logs: string[];
-  /**
-   * A session cookie and CSRF token for a technician id (minted as the sign-in would), bound to `subject`
-   * (default: the id, which is the subject of every demo person).
-   */
-  sessionFor(technicianId: string, providerId?: string, subject?: string): { cookie: string; csrf: string };
-  bearerFor(technicianId: string, providerId?: string, subject?: string): string;
+  /** A session cookie and CSRF token for a technician id (a session record started as the sign-in would). */
+  sessionFor(technicianId: string, providerId?: string): Promise<{ cookie: string; csrf: string; id: string }>;
+  /** A bearer API token for a technician id (a token record, as POST /api/v1/tokens makes). */
+  bearerFor(technicianId: string, providerId?: string): Promise<string>;
   /** Calls the API (or any path) as someone; JSON body in and out. */
   call(method: string, path: string, options?: CallOptions): Promise<{ status: number; body: unknown; headers: Headers }>;
   close(): Promise<void>;
@@ -49,21 +49,26 @@ export async function startHarness(env: Record<string, string> = {}, options: St
     ...options,
   });
   const providerId = config.providerId;
-  const sessionFor = (technicianId: string, pid = providerId, sub = technicianId) => {
-    const csrf = randomBytes(16).toString('base64url');
-    const token = server.built.signer.sign('session', { pid, tid: technicianId, sub, csrf, iat: Date.now() }, 3_600_000);
-    return { cookie: `jitadmin_session=${encodeURIComponent(token)}`, csrf };
+  const sessionFor = async (technicianId: string, pid = providerId) => {
+    const cookies: string[] = [];
+    const res = { append: (_name: string, value: string) => void cookies.push(value) } as unknown as Response;
+    const session = await server.built.sessions.start(res, { pid, tid: technicianId });
+    return { cookie: cookies[0]!.split(';')[0]!, csrf: session.csrf, id: session.record.id };
   };
-  const bearerFor = (technicianId: string, pid = providerId, sub = technicianId) =>
-    server.built.signer.sign('api-token', { pid, tid: technicianId, sub }, 3_600_000);
+  const bearerFor = async (technicianId: string, pid = providerId) => {
+    const token = `jat_${randomBytes(32).toString('base64url')}`;
+    const now = options.clock?.now() ?? Date.now();
+    await store.sessions!.createApiToken({
+      ...makeApiToken({ providerId: pid, technicianId, createdAt: new Date(now).toISOString(), rolesCheckedAt: new Date(now).toISOString(), expiresAt: new Date(now + 3_600_000).toISOString() }, token).token,
+    });
+    return token;
+  };
   const call: Harness['call'] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
     if (o.as) {
-      // Bound to the subject the roster holds now, as a fresh sign-in would be.
-      const sub = (await store.getTechnician(providerId, o.as))?.subject ?? o.as;
-      if (o.via === 'bearer') headers.authorization = `Bearer ${bearerFor(o.as, providerId, sub)}`;
+      if (o.via === 'bearer') headers.authorization = `Bearer ${await bearerFor(o.as)}`;
       else {
-        const s = sessionFor(o.as, providerId, sub);
+        const s = await sessionFor(o.as);
         headers.cookie = s.cookie;
         if (o.csrf !== null) headers['x-csrf-token'] = o.csrf ?? s.csrf;
       }

@@ -57,7 +57,7 @@ describe('logs', () => {
       as: 'dave',
       body: { name: 'TAP', subjects: { technicianIds: ['bob'] }, customers: ['fabrikam'], roles: [ROLES.securityReader], defaultDurationMinutes: 30, maxDurationMinutes: 60, credential: 'both' },
     });
-    const tokenRes = await h.call('POST', '/api/v1/tokens', { as: 'bob', body: { ttlHours: 1 } });
+    const tokenRes = await h.call('POST', '/api/v1/tokens', { as: 'bob', body: { name: 'logging test' } });
     const token = (tokenRes.body as { token: string }).token;
     secrets.push(token);
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };

@@ -126,11 +126,22 @@ describe('approver and technician pages', () => {
   });
 
   it('the API tokens page makes a working token', async () => {
-    const page = await alice.post('/tokens', { _csrf: await alice.csrf(), ttlHours: '2' });
+    const page = await alice.post('/tokens', { _csrf: await alice.csrf(), name: 'laptop script', days: '7' });
     const token = /id="token" class="wrap">([^<]+)</.exec(page.text)?.[1];
     expect(token).toBeTruthy();
     const me = await fetch(`${h.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(200);
+    // Listed by name (never the token), and revoked from the page.
+    const list = await alice.get('/tokens');
+    expect(list.text).toContain('laptop script');
+    expect(list.text).not.toContain(token!);
+    const id = /action="\/tokens\/([\w-]+)\/revoke"/.exec(list.text)?.[1];
+    const revoked = await alice.post(`/tokens/${id}/revoke`, { _csrf: await alice.csrf() });
+    expect(revoked.text).toContain('The token is revoked.');
+    expect((await fetch(`${h.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    // Too long a life: refused with the reason, nothing made.
+    const refused = await alice.post('/tokens', { _csrf: await alice.csrf(), name: 'forever', days: '365' });
+    expect(refused.text).not.toMatch(/id="token"/);
   });
 
   it('unknown pages are 404 pages; signed-out visitors are sent to sign in', async () => {

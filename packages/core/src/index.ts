@@ -10,6 +10,7 @@ export * from './domain/index.js';
 export * from './ports/index.js';
 export * from './audit/chain.js';
 export * from './service/inputs.js';
+export * from './service/people-inputs.js';
 export type * from './service/types.js';
 export { createMemoryStore, MEMORY_STORE_INTERNALS } from './store/memory-store.js';
 export { applyGrantWrite } from './store/grant-write.js';

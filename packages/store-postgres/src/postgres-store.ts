@@ -28,6 +28,7 @@ import { pgDriver } from './drivers/pg-driver.js';
 import { pgliteDriver } from './drivers/pglite-driver.js';
 import { STORE_NAME, TransactionRetryError } from './errors.js';
 import { runMigrations, SCHEMA_VERSION, type MigrationResult } from './migrations/index.js';
+import { postgresSessions } from './sessions.js';
 import { statements, type Statements } from './statements.js';
 
 export interface PostgresStoreOptions {
@@ -472,6 +473,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     schema,
     migration,
     transaction,
+    sessions: postgresSessions(schema, outside),
 
     async writeGrant(write) {
       const { grant, expectedVersion } = write;

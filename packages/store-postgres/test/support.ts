@@ -86,7 +86,7 @@ export function sqlInspector(db: RawDb, schema: string): StoreInspector {
   };
 }
 
-const TABLES = ['providers', 'technicians', 'customers', 'rules', 'grants', 'grant_secrets', 'technician_accounts', 'audit', 'audit_heads', 'consent_states'];
+const TABLES = ['providers', 'technicians', 'customers', 'rules', 'grants', 'grant_secrets', 'technician_accounts', 'audit', 'audit_heads', 'consent_states', 'sessions', 'api_tokens'];
 
 /** Empties every table of the schema (fast; the migrated schema stays). */
 async function truncateAll(db: RawDb, schema: string): Promise<void> {

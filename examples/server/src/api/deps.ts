@@ -1,5 +1,6 @@
 import type { Store } from '@jitadmin/core';
 import type { IdentityBindingDeps } from '../auth/identity-binding.js';
+import type { SessionData } from '../auth/session.js';
 import type { Signer } from '../auth/signing.js';
 import type { ConsentFlow } from '../connect.js';
 import type { RateLimiter } from '../http/rate-limit.js';
@@ -15,4 +16,6 @@ export interface ApiDeps {
   revealLimiter: RateLimiter;
   /** See auth/identity-binding.ts. */
   onTechnicianRebound?: IdentityBindingDeps['onTechnicianRebound'];
+  /** What a new API token keeps of the creating session's IdP refresh token (for the roles re-check). */
+  tokenSealer: (session: SessionData | null) => (tokenId: string) => Promise<string | null>;
 }

@@ -2,7 +2,7 @@
  * Schemas the API speaks that core does not define as zod (response envelopes, entitlement, revealed
  * credential, chain verification), plus path parameter schemas. Request bodies reuse core's input schemas.
  */
-import { AuditEvent, ConnectionStatus, Customer, EntitlementRule, Grant, GrantEnd, Id, ProbeResult, RuleWarning, Technician, describeEnd } from '@jitadmin/core';
+import { ApiTokenCreateInput, AuditEvent, ConnectionStatus, Customer, EntitlementRule, Grant, GrantEnd, Id, ProbeResult, RuleWarning, Technician, describeEnd } from '@jitadmin/core';
 import { z } from 'zod';
 
 export const ErrorBody = z.object({
@@ -96,10 +96,37 @@ export const Me = z.object({
   csrfToken: z.string().nullable().describe('Send as X-CSRF-Token on cookie-authenticated writes'),
 });
 
-export const ApiTokenInput = z.object({ ttlHours: z.number().int().min(1).max(24 * 90).default(24) });
-export const ApiToken = z.object({ token: z.string(), expiresAt: z.string() });
+export const ApiTokenInput = ApiTokenCreateInput;
+/** A token as listed: never the token itself, only what it is called and how it lives. */
+export const ApiTokenInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+});
+export const ApiToken = ApiTokenInfo.extend({ token: z.string().describe('The bearer token; shown this once, never stored') });
+export const ApiTokenList = z.object({ items: z.array(ApiTokenInfo) });
+export const ApiTokenParams = z.object({ tokenId: Id });
+export const SessionInfo = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  expiresAt: z.string().describe('The absolute end; an idle session ends earlier'),
+  current: z.boolean(),
+});
+export const SessionList = z.object({ items: z.array(SessionInfo) });
+export const SessionParams = z.object({ sessionId: Id });
+export const LeaverReport = z.object({
+  technician: Technician,
+  revoked: z.array(z.string()).describe('Grants that were live, now ending (deprovisioning)'),
+  cancelled: z.array(z.string()).describe('Requests pending approval, approved or scheduled, now cancelled'),
+  sessionsEnded: z.number().int(),
+  tokensRevoked: z.number().int(),
+  failed: z.array(z.string()),
+});
 
-export const TechnicianPatch = z.object({ active: z.boolean() }).strict();
+export const TechnicianPatch = z.object({ active: z.boolean(), reason: z.string().max(1000).optional() }).strict();
 
 export const CustomerParams = z.object({ customerId: Id });
 export const RuleParams = z.object({ ruleId: Id });

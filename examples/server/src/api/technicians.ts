@@ -10,7 +10,7 @@ import { INVITE_PREFIX } from '../auth/roster.js';
 import { rebindTechnician } from '../auth/identity-binding.js';
 import type { ApiDeps } from './deps.js';
 import { route, type AnyRoute } from './route.js';
-import { TechnicianList, TechnicianParams, TechnicianPatch } from './schemas.js';
+import { LeaverReport, TechnicianList, TechnicianParams, TechnicianPatch } from './schemas.js';
 
 /** A roster entry: the subject is optional (an invitation by email until the first sign-in). */
 export const RosterInput = TechnicianInput.extend({ subject: z.string().min(1).max(512).optional() });
@@ -33,10 +33,22 @@ export function technicianRoutes(deps: ApiDeps): AnyRoute[] {
       },
     }),
     route({
+      method: 'post', path: '/technicians/:technicianId/deactivate', operationId: 'deactivateTechnician', tag,
+      summary:
+        'Deactivate a technician (a leaver): in one audited action, their live grants are revoked, their pending and scheduled requests cancelled, their sessions and API tokens ended; says what it ended',
+      params: TechnicianParams, body: TechnicianPatch.pick({ reason: true }), bodyName: 'DeactivateInput', bodyOptional: true,
+      response: LeaverReport, responseName: 'LeaverReport',
+      handler: async ({ actor, params, body }) => deps.jit.deactivateTechnician(actor, params.technicianId, body.reason ? { reason: body.reason } : {}),
+    }),
+    route({
       method: 'patch', path: '/technicians/:technicianId', operationId: 'setTechnicianActive', tag,
-      summary: 'Activate or deactivate a roster entry (deactivation ends their sessions and API tokens); the subject is not changed here',
+      summary:
+        'Activate or deactivate a roster entry; the subject is not changed here. Deactivation ends, in one audited action, their live grants (revoked), pending and scheduled requests (cancelled), sessions and API tokens',
       params: TechnicianParams, body: TechnicianPatch, bodyName: 'TechnicianPatch', response: Technician, responseName: 'Technician',
-      handler: ({ actor, params, body }) => deps.jit.updateTechnician(actor, params.technicianId, body),
+      handler: async ({ actor, params, body }) => {
+        if (!body.active) return (await deps.jit.deactivateTechnician(actor, params.technicianId, body.reason ? { reason: body.reason } : {})).technician;
+        return deps.jit.updateTechnician(actor, params.technicianId, { active: true });
+      },
     }),
     route({
       method: 'post', path: '/technicians/:technicianId/rebind', operationId: 'rebindTechnician', tag,

@@ -1,14 +1,13 @@
 /**
- * Who is calling: resolved once per request from the session cookie or a bearer API token, then checked
- * against the roster (an inactive or unknown technician is nobody). The result sits in `res.locals.auth`.
+ * Who is calling: resolved once per request from the session cookie (a session record in the store) or, on
+ * `/api/` only, a bearer API token (a token record in the store), then checked against the roster (an inactive
+ * or unknown technician is nobody). The result sits in `res.locals.auth`.
  */
-import type { Actor, AppRole, Store, Technician } from '@jitadmin/core';
-import { ForbiddenError, JitError } from '@jitadmin/core';
+import type { Actor, ApiToken, AppRole, Store, Technician } from '@jitadmin/core';
+import { apiTokenIsLive, ForbiddenError, hashSecret, JitError } from '@jitadmin/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { credentialBoundTo } from './identity-binding.js';
 import type { SessionData, SessionManager } from './session.js';
 import { csrfMatches } from './session.js';
-import type { Signer } from './signing.js';
 
 export interface AuthContext {
   via: 'session' | 'bearer';
@@ -36,47 +35,69 @@ export function hasRole(auth: AuthContext | null, role: AppRole): boolean {
   return !!auth && auth.technician.appRoles.includes(role);
 }
 
-/** Resolves `res.locals.auth`; never refuses by itself (routes decide whether a caller is required). */
-export function authenticate(deps: { store: Store; sessions: SessionManager; signer: Signer; providerId: string }): RequestHandler {
+/** A token's use within this long of the last recorded one is not written again. */
+const TOKEN_TOUCH_EVERY_MS = 60_000;
+
+export interface AuthenticateDeps {
+  store: Store;
+  sessions: SessionManager;
+  providerId: string;
+  now: () => number;
+  /** Re-checks the person's roles with the IdP when due; null when the session or token has just ended. */
+  recheck?: {
+    session(req: Request, res: Response, session: SessionData, technician: Technician): Promise<Technician | null>;
+    token(record: ApiToken, technician: Technician): Promise<Technician | null>;
+  };
+}
+
+/**
+ * Resolves `res.locals.auth`; never refuses by itself (routes decide whether a caller is required). Bearer API
+ * tokens count only on `/api/` paths: pages take nothing but the session cookie, so a token copied into a
+ * browser extension or a proxy header cannot drive the pages (or their CSRF-free reads).
+ */
+export function authenticate(deps: AuthenticateDeps): RequestHandler {
   return async (req, res, next) => {
     try {
       const header = req.headers.authorization;
-      let via: AuthContext['via'] | null = null;
-      let technicianId: string | null = null;
-      let session: SessionData | null = null;
-      let subject: unknown = undefined;
-      if (typeof header === 'string' && /^bearer\s/i.test(header)) {
-        const token = deps.signer.verify<{ pid: string; tid: string; sub?: unknown }>('api-token', header.slice(7).trim());
-        if (!token) {
-          res.locals.authError = new ForbiddenError('UNAUTHENTICATED', 'bearer token is invalid or expired');
+      const api = req.path.startsWith('/api/');
+      if (api && typeof header === 'string' && /^bearer\s/i.test(header)) {
+        const technician = await bearerTechnician(deps, header.slice(7).trim());
+        if (!technician) {
+          res.locals.authError = new ForbiddenError('UNAUTHENTICATED', 'bearer token is invalid, revoked or expired');
           return next();
         }
-        if (token.pid === deps.providerId) {
-          via = 'bearer';
-          technicianId = token.tid;
-          subject = token.sub;
-        }
-      } else {
-        const s = deps.sessions.read(req);
-        if (s && s.pid === deps.providerId) {
-          via = 'session';
-          technicianId = s.tid;
-          subject = s.sub;
-          session = s;
-        }
+        res.locals.auth = { via: 'bearer', technician, actor: actorFor(technician), session: null } satisfies AuthContext;
+        return next();
       }
-      if (via && technicianId) {
-        const technician = await deps.store.getTechnician(deps.providerId, technicianId);
-        // Issued to the person bound now: a re-bind since ends the session or token (identity-binding.ts).
-        if (technician && technician.active && credentialBoundTo(subject, technician)) {
-          res.locals.auth = { via, technician, actor: actorFor(technician), session } satisfies AuthContext;
-        }
+      const session = await deps.sessions.read(req);
+      if (!session || session.pid !== deps.providerId) return next();
+      let technician = await deps.store.getTechnician(deps.providerId, session.tid);
+      if (!technician || !technician.active) return next();
+      if (deps.recheck) {
+        technician = await deps.recheck.session(req, res, session, technician);
+        if (!technician) return next();
       }
+      res.locals.auth = { via: 'session', technician, actor: actorFor(technician), session } satisfies AuthContext;
       next();
     } catch (error) {
       next(error);
     }
   };
+}
+
+/** The active technician a live API token of this provider acts for, or null. */
+async function bearerTechnician(deps: AuthenticateDeps, token: string): Promise<Technician | null> {
+  const records = deps.store.sessions;
+  if (!records || !/^jat_[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const record = await records.getApiTokenByHash(deps.providerId, hashSecret(token));
+  const now = deps.now();
+  if (!record || !apiTokenIsLive(record, now)) return null;
+  const technician = await deps.store.getTechnician(deps.providerId, record.technicianId);
+  if (!technician || !technician.active) return null;
+  if (!record.lastUsedAt || now - Date.parse(record.lastUsedAt) >= TOKEN_TOUCH_EVERY_MS) {
+    if (!(await records.touchApiToken(record.providerId, record.id, { lastUsedAt: new Date(now).toISOString() }))) return null;
+  }
+  return deps.recheck ? deps.recheck.token(record, technician) : technician;
 }
 
 /** The caller, or UNAUTHENTICATED. */

@@ -23,8 +23,20 @@ export interface SignInChecks {
 export interface OidcClient {
   /** Where to send the browser, and what the callback must check. */
   start(redirectUri: string, extra: Record<string, string>): Promise<{ url: URL; checks: SignInChecks }>;
-  /** Exchanges the code, verifies the ID token, and returns its claims (merged with userinfo when asked). */
-  finish(currentUrl: URL, checks: SignInChecks, options: { wantClaim: string }): Promise<Record<string, unknown>>;
+  /**
+   * Exchanges the code, verifies the ID token, and returns its claims (merged with userinfo when asked) and
+   * the refresh token, when the IdP gave one (the roles re-check uses it).
+   */
+  finish(currentUrl: URL, checks: SignInChecks, options: { wantClaim: string }): Promise<{ claims: Record<string, unknown>; refreshToken: string | null }>;
+  /**
+   * Uses a refresh token to learn the person's current claims (from the new ID token, merged with userinfo
+   * when asked). `refused`: the IdP no longer signs the person in (`invalid_grant` and other OAuth refusals);
+   * a throw: the IdP could not be asked (unreachable, 5xx).
+   */
+  refresh(
+    refreshToken: string,
+    options: { wantClaim: string; subject: string },
+  ): Promise<{ outcome: 'ok'; claims: Record<string, unknown>; refreshToken: string | null } | { outcome: 'refused'; error: string }>;
   /** The IdP's end-session URL, when it has one. */
   endSessionUrl(postLogoutRedirectUri: string): Promise<string | null>;
   /** Origin of the IdP (for the CSP form-action list). */
@@ -74,7 +86,26 @@ export function createOidcClient(settings: OidcSettings): OidcClient {
         const info = await client.fetchUserInfo(cfg, tokens.access_token, claims.sub);
         for (const [k, v] of Object.entries(info)) if (claims[k] === undefined) claims[k] = v;
       }
-      return claims;
+      return { claims, refreshToken: tokens.refresh_token ?? null };
+    },
+    async refresh(refreshToken, options) {
+      const cfg = await config();
+      let tokens: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
+      try {
+        tokens = await client.refreshTokenGrant(cfg, refreshToken);
+      } catch (error) {
+        // An OAuth error answer is the IdP saying no; anything else (network, 5xx) is the IdP being away.
+        if (error instanceof client.ResponseBodyError && error.status < 500 && !['server_error', 'temporarily_unavailable'].includes(error.error)) {
+          return { outcome: 'refused', error: error.error };
+        }
+        throw error;
+      }
+      const claims: Record<string, unknown> = { ...(tokens.claims() ?? {}) };
+      if (claims[options.wantClaim] === undefined && cfg.serverMetadata().userinfo_endpoint) {
+        const info = await client.fetchUserInfo(cfg, tokens.access_token, typeof claims.sub === 'string' ? claims.sub : options.subject);
+        for (const [k, v] of Object.entries(info)) if (claims[k] === undefined) claims[k] = v;
+      }
+      return { outcome: 'ok', claims, refreshToken: tokens.refresh_token ?? null };
     },
     async endSessionUrl(postLogoutRedirectUri) {
       try {

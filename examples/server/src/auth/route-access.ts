@@ -31,12 +31,18 @@ const REVOKE = "the grant's technician, its approvers (listed on its rule and ho
 const DECIDE = "listed as an approver of the request, not its requester (the role is checked on the roster record as it is now)";
 const DECIDE_EXTENSION = "listed as an approver of the grant, not its technician nor who asked for the extension (the role is checked on the roster record as it is now)";
 const REISSUE = "the grant's technician, while the grant is active";
+const OWN_ACCESS = 'your own API tokens and sessions only';
+const LEAVER = 'a leaver, in one audited action: live grants revoked, requests cancelled, sessions and API tokens ended';
 const SEE_GRANT = "admins and approvers see every grant; others their own and those they are listed to approve";
 
 /** `METHOD /path` (Express path below `/api/v1`) → who may call it. */
 export const API_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /me': { who: 'signed-in' },
-  'POST /tokens': { who: 'signed-in', sessionOnly: true },
+  'POST /tokens': { who: 'signed-in', sessionOnly: true, records: 'named; 30 days by default, at most 90' },
+  'GET /tokens': { who: 'signed-in', records: OWN_ACCESS },
+  'DELETE /tokens/:tokenId': { who: 'signed-in', records: OWN_ACCESS },
+  'GET /sessions': { who: 'signed-in', records: OWN_ACCESS },
+  'DELETE /sessions/:sessionId': { who: 'signed-in', records: OWN_ACCESS },
   'GET /customers': { who: 'signed-in' },
   'POST /customers': { who: ADMIN },
   'GET /customers/:customerId': { who: 'signed-in' },
@@ -48,7 +54,8 @@ export const API_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /customers/:customerId/revoke-all': { who: ADMIN },
   'GET /technicians': { who: ADMIN },
   'POST /technicians': { who: ADMIN, records: 'an id in use or a subject another technician holds: 409' },
-  'PATCH /technicians/:technicianId': { who: ADMIN, records: 'the subject cannot be changed here' },
+  'PATCH /technicians/:technicianId': { who: ADMIN, records: `the subject cannot be changed here; active false: ${LEAVER}` },
+  'POST /technicians/:technicianId/deactivate': { who: ADMIN, records: LEAVER },
   'POST /technicians/:technicianId/rebind': { who: ADMIN, records: "audited; ends the technician's sessions and API tokens" },
   'GET /rules': { who: ['admin', 'approver'] },
   'POST /rules': { who: ADMIN, records: 'approvers must hold the approver role' },
@@ -72,12 +79,17 @@ export const API_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /audit/verify': { who: ADMIN },
 };
 
-/** `METHOD /path` of every page and form post → who may use it. */
+/**
+ * `METHOD /path` of every page and form post → who may use it. Pages take only the session cookie: a bearer
+ * API token is not read off `/api/` (auth/context.ts), so a request with one is nobody here.
+ */
 export const PAGE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /': { who: 'anyone' },
   'GET /signin': { who: 'anyone' },
-  'GET /tokens': { who: 'signed-in' },
-  'POST /tokens': { who: 'signed-in', sessionOnly: true },
+  'GET /tokens': { who: 'signed-in', records: OWN_ACCESS },
+  'POST /tokens': { who: 'signed-in', sessionOnly: true, records: 'named; 30 days by default, at most 90' },
+  'POST /tokens/:tokenId/revoke': { who: 'signed-in', records: OWN_ACCESS },
+  'POST /sessions/:sessionId/end': { who: 'signed-in', records: OWN_ACCESS },
   'GET /access': { who: 'signed-in' },
   'POST /access/request': { who: TECHNICIAN, records: 'a rule must allow it' },
   'POST /grants/:grantId/cancel': { who: 'signed-in', records: OWN_GRANT },
@@ -99,7 +111,7 @@ export const PAGE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /connect/callback': { who: ADMIN, sessionOnly: true, records: "connects only the tenant the link was made for, by the admin and session that made it" },
   'GET /admin/technicians': { who: ADMIN },
   'POST /admin/technicians': { who: ADMIN, records: 'a pending invitation for that email (a subject in use): refused' },
-  'POST /admin/technicians/:technicianId/active': { who: ADMIN },
+  'POST /admin/technicians/:technicianId/active': { who: ADMIN, records: `deactivating: ${LEAVER}` },
   'POST /admin/technicians/:technicianId/rebind': { who: ADMIN, records: "audited; ends the technician's sessions and API tokens" },
   'GET /admin/rules': { who: ADMIN },
   'POST /admin/rules': { who: ADMIN, records: 'approvers must hold the approver role' },
@@ -172,9 +184,15 @@ export function pageGate(refuse: (req: Request, res: Response, status: number, m
   };
 }
 
-/** The table as a Markdown table, for docs/security.md (a test keeps the two equal). */
-export function accessTableMarkdown(table: Readonly<Record<string, RouteAccess>>): string {
+/**
+ * The table as a Markdown table, for docs/security.md (a test keeps the two equal). `tokens: false` for the
+ * pages: they take only the session cookie (an API token is nobody there), so the token column is `—` but for
+ * the pages anyone may open.
+ */
+export function accessTableMarkdown(table: Readonly<Record<string, RouteAccess>>, options: { tokens?: boolean } = {}): string {
+  const tokens = options.tokens ?? true;
   const cell = (a: RouteAccess, role: AppRole | 'token') => {
+    if (role === 'token' && !tokens) return a.who === 'anyone' ? 'yes' : '—';
     if (a.who === 'anyone' || a.who === 'signed-in') return role === 'token' && a.sessionOnly ? '—' : 'yes';
     if (role === 'token') return a.sessionOnly ? '—' : `with ${a.who.join(' or ')}`;
     return a.who.includes(role) ? 'yes' : '—';

@@ -2,7 +2,7 @@
  * Sign-in, callback and sign-out. The sign-in round trip (PKCE verifier, state, nonce, where to return) rides
  * in a short-lived signed cookie, so no server-side state is needed between the two requests.
  */
-import type { JitAdminService, Store } from '@jitadmin/core';
+import type { JitAdminService, SecretBox, Store } from '@jitadmin/core';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { clearCookie, readCookie, setCookie } from '../http/cookies.js';
@@ -11,6 +11,7 @@ import type { RateLimiter } from '../http/rate-limit.js';
 import { renderPage, type PageChrome } from '../pages/layout.js';
 import { getAuth } from './context.js';
 import type { OidcClient } from './oidc.js';
+import { refreshTokenContext } from './recheck.js';
 import { admit, type RosterSettings } from './roster.js';
 import { csrfMatches, type SessionManager } from './session.js';
 import type { Signer } from './signing.js';
@@ -26,6 +27,8 @@ export interface AuthRouteDeps {
   oidc: OidcClient;
   signer: Signer;
   sessions: SessionManager;
+  /** Seals the IdP refresh token kept with a session (for the roles re-check). */
+  secretBox: SecretBox;
   store: Store;
   jit: Pick<JitAdminService, 'updateTechnician' | 'rebindTechnicianSubject'>;
   roster: RosterSettings;
@@ -86,9 +89,10 @@ export function authRoutes(deps: AuthRouteDeps): Router {
       return refuse(req, res, 403, `The identity provider refused the sign-in (${req.query.error.slice(0, 100)}).`);
     }
     let claims: Record<string, unknown>;
+    let refreshToken: string | null;
     try {
       const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
-      claims = await deps.oidc.finish(new URL(`${redirectUri}${query}`), pending, { wantClaim: deps.roster.groupsClaim });
+      ({ claims, refreshToken } = await deps.oidc.finish(new URL(`${redirectUri}${query}`), pending, { wantClaim: deps.roster.groupsClaim }));
     } catch (error) {
       deps.logger.warn({ err: errorFacts(error) }, 'sign-in callback rejected');
       return refuse(req, res, 400, 'The sign-in response could not be verified. Start again.');
@@ -98,18 +102,25 @@ export function authRoutes(deps: AuthRouteDeps): Router {
       deps.logger.info({ reason: admission.reason }, 'sign-in refused');
       return refuse(req, res, 403, admission.reason);
     }
-    deps.sessions.start(res, { pid: deps.roster.providerId, tid: admission.technician.id, sub: admission.technician.subject });
+    // A session this browser already had ends: one browser, one session (and no fixation of an old cookie).
+    await deps.sessions.end(req, res, 'signed_out');
+    await deps.sessions.start(res, {
+      pid: deps.roster.providerId,
+      tid: admission.technician.id,
+      seal: async (sessionId) => (refreshToken ? deps.secretBox.seal(refreshToken, refreshTokenContext(deps.roster.providerId, sessionId)) : null),
+    });
     deps.logger.info({ technicianId: admission.technician.id, roles: admission.technician.appRoles }, 'signed in');
     res.redirect(303, pending.returnTo);
   });
 
   router.post('/auth/logout', async (req, res) => {
-    const session = deps.sessions.read(req);
+    const session = await deps.sessions.read(req);
     const body = req.body as Record<string, unknown> | undefined;
     if (session && !csrfMatches(session.csrf, body?._csrf ?? req.headers['x-csrf-token'])) {
       return refuse(req, res, 403, 'Missing or wrong CSRF token.');
     }
-    deps.sessions.end(res);
+    // Ended in the store, so a copy of the cookie is refused on every replica, not just forgotten here.
+    await deps.sessions.end(req, res, 'signed_out');
     const endSession = deps.idpSignOut ? await deps.oidc.endSessionUrl(`${deps.publicUrl}/`) : null;
     res.redirect(303, endSession ?? '/');
   });

@@ -1,8 +1,8 @@
 /**
- * The one place that says which session a consent link belongs to. Today a session is a signed cookie with
- * no server-side record, so its identity is what it carries that no other session has: its random CSRF
- * token, with the technician and issue time. The value is hashed, so neither the store nor the audit trail
- * ever holds the token. When sessions become records in the store, return (a hash of) the session id here.
+ * The one place that says which session a consent link belongs to. Sessions are records in the store
+ * (auth/session.ts), so a session is named by its record id: the link is bound to (a hash of) the provider
+ * and that id, and ending the session (sign-out, "end this session", deactivation, a re-bind) leaves the link
+ * bound to a session nobody holds any more.
  */
 import { createHash } from 'node:crypto';
 import type { AuthContext } from './context.js';
@@ -11,5 +11,5 @@ import type { AuthContext } from './context.js';
 export function sessionBinding(auth: Pick<AuthContext, 'session'>): string | null {
   const s = auth.session;
   if (!s) return null;
-  return createHash('sha256').update(`jitadmin:consent-session:${s.pid}:${s.tid}:${s.iat}:${s.csrf}`).digest('base64url');
+  return createHash('sha256').update(`jitadmin:consent-session:${s.pid}:${s.record.id}`).digest('base64url');
 }

@@ -1,7 +1,8 @@
 /**
- * Signed, expiring tokens (HMAC-SHA256) for everything the server hands out and must trust again without a
- * server-side table: session cookies, the sign-in round trip, admin-consent state, API tokens. Each purpose
- * signs with its own key derived from SESSION_SECRET, so a token made for one use is refused by another.
+ * Signed, expiring tokens (HMAC-SHA256) for what the server hands out and must trust again without a
+ * server-side table: the sign-in round trip, admin-consent state, flash messages. Sessions and API tokens are
+ * not among them: they are records in the store (see session.ts), so they can be listed and ended. Each
+ * purpose signs with its own key derived from SESSION_SECRET, so a token made for one use is refused by another.
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 

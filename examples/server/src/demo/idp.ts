@@ -17,6 +17,8 @@ export interface DevIdp {
   clientId: string;
   clientSecret: string;
   mount(app: Express): void;
+  /** Changes a sample person's groups, or (null) removes them: what the IdP tells at the next refresh (tests, demos). */
+  setPerson(id: string, groups: string[] | null): void;
 }
 
 function passwordMatches(expected: string, given: unknown): boolean {
@@ -53,18 +55,20 @@ export function createDevIdp(options: {
         client_secret: clientSecret,
         redirect_uris: [`${client}/auth/callback`],
         post_logout_redirect_uris: [`${client}/`],
-        grant_types: ['authorization_code'],
+        // Refresh tokens, so the server can re-check a person's roles (as Entra ID gives with offline_access).
+        grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
       },
     ],
     jwks: { keys: [jwk as never] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    scopes: ['openid', 'email', 'profile'],
+    scopes: ['openid', 'email', 'profile', 'offline_access'],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
     // Put the claims in the ID token, as Entra ID does with a groups claim configured.
     conformIdTokenClaims: false,
     pkce: { required: () => true },
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/dev-idp/interaction/${interaction.uid}` },
     async findAccount(_ctx, id) {
@@ -85,7 +89,7 @@ export function createDevIdp(options: {
         if (existing) return existing;
       }
       const grant = new ctx.oidc.provider.Grant({ clientId, accountId });
-      grant.addOIDCScope('openid email profile');
+      grant.addOIDCScope('openid email profile offline_access');
       await grant.save();
       return grant;
     },
@@ -126,6 +130,12 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
     issuer,
     clientId,
     clientSecret,
+    setPerson(id, groups) {
+      const person = people.get(id);
+      if (!person) return;
+      if (groups === null) people.delete(id);
+      else people.set(id, { ...person, groups: [...groups] });
+    },
     mount(app) {
       const form = express.urlencoded({ extended: false, limit: '4kb' });
       app.get('/dev-idp/interaction/:uid', async (req: Request, res: Response, next) => {

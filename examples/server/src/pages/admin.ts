@@ -174,8 +174,13 @@ ${technicians.map(
     action(deps, () => '/admin/technicians', async (req, _res, auth) => {
       requireAdmin(auth);
       const active = field(req, 'active') === 'true';
-      const t = await deps.jit.updateTechnician(auth.actor, String(req.params.technicianId), { active });
-      return `${t.displayName} is now ${active ? 'active' : 'inactive'}.`;
+      const technicianId = String(req.params.technicianId);
+      if (!active) {
+        const ended = await deps.jit.deactivateTechnician(auth.actor, technicianId);
+        return `${ended.technician.displayName} is now inactive: ${ended.revoked.length} live grant(s) revoked, ${ended.cancelled.length} request(s) cancelled, ${ended.sessionsEnded} session(s) and ${ended.tokensRevoked} API token(s) ended.`;
+      }
+      const t = await deps.jit.updateTechnician(auth.actor, technicianId, { active: true });
+      return `${t.displayName} is now active.`;
     }),
   );
   router.post(

@@ -6,6 +6,7 @@ import type { Actor, Branding, Grant, JitAdminService } from '@jitadmin/core';
 import { isJitError } from '@jitadmin/core';
 import type { NextFunction, Request, Response } from 'express';
 import { getAuth, type AuthContext } from '../auth/context.js';
+import type { SessionData } from '../auth/session.js';
 import type { Signer } from '../auth/signing.js';
 import { clearCookie, readCookie, setCookie } from '../http/cookies.js';
 import { html, type Html } from '../http/html.js';
@@ -23,6 +24,8 @@ export interface PageDeps {
   secure: boolean;
   chrome: () => Promise<PageChrome>;
   poke: () => void;
+  /** What a new API token keeps of the creating session's IdP refresh token (for the roles re-check). */
+  tokenSealer: (session: SessionData | null) => (tokenId: string) => Promise<string | null>;
 }
 
 export function setFlash(deps: PageDeps, res: Response, flash: { notice?: string; error?: string }): void {

@@ -7,3 +7,4 @@ export * from './audit.js';
 export * from './role-catalogue.js';
 export * from './grant-end.js';
 export * from './consent.js';
+export * from './session.js';

@@ -4,6 +4,7 @@ import type { Customer } from '../domain/customer.js';
 import type { Grant, GrantState, TechnicianAccount } from '../domain/grant.js';
 import type { Provider, Technician } from '../domain/provider.js';
 import type { EntitlementRule } from '../domain/rule.js';
+import type { SessionStore } from './sessions.js';
 
 /**
  * The `Store` port: where jitadmin keeps everything, and the queue the scheduler works from.
@@ -182,6 +183,12 @@ export interface Store extends StoreReader {
   /** Used in error messages: `memory`, `postgres`. */
   readonly name: string;
   readonly capabilities: StoreCapabilities;
+
+  /**
+   * Optional capability group: sessions and API tokens as records (see `SessionStore`). The conformance suite
+   * checks it when present.
+   */
+  readonly sessions?: SessionStore;
 
   /**
    * Runs `fn` in one transaction: commits when it resolves, rolls back when it throws (and rethrows).

@@ -12,6 +12,7 @@ import type { SecretBox } from '../ports/secret-box.js';
 import type { Store } from '../ports/store.js';
 import { ConsentService } from './consent.js';
 import { GrantService } from './grants.js';
+import { PeopleService } from './people.js';
 import { SetupService } from './setup.js';
 import type { JitAdminService, ReconcileReport } from './types.js';
 
@@ -77,6 +78,7 @@ export function createJitAdmin(config: CreateJitAdminConfig): JitAdmin {
   const setup = new SetupService(ctx);
   const grants = new GrantService(ctx, scheduler);
   const consent = new ConsentService(ctx, setup);
+  const people = new PeopleService(ctx, grants);
 
   return {
     scheduler,
@@ -125,5 +127,12 @@ export function createJitAdmin(config: CreateJitAdminConfig): JitAdmin {
     revealCredential: (actor, id) => grants.revealCredential(actor, id),
     getGrant: (actor, id) => grants.getGrant(actor, id),
     listGrants: (actor, input) => grants.listGrants(actor, input),
+    deactivateTechnician: (actor, id, input, cause) => people.deactivateTechnician(actor, id, input, cause),
+    sweepLeavers: (actor) => people.sweepLeavers(actor),
+    createApiToken: (actor, input, seal) => people.createApiToken(actor, input, seal),
+    listApiTokens: (actor, technicianId) => people.listApiTokens(actor, technicianId),
+    revokeApiToken: (actor, id, technicianId) => people.revokeApiToken(actor, id, technicianId),
+    listSessions: (actor, technicianId) => people.listSessions(actor, technicianId),
+    endSession: (actor, id, technicianId) => people.endSession(actor, id, technicianId),
   };
 }

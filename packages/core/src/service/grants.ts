@@ -12,6 +12,7 @@ import type { Reservation } from '../scheduler/scheduler.js';
 import { assertActor, checkId, hasRole, parseInput, requireAdmin, requirePerson } from './access.js';
 import { credentialUnavailableMessage } from './credential-message.js';
 import { DecisionInput, ExtendInput, ListGrantsInput, RequestAccessInput, RevokeInput } from './inputs.js';
+import { assertRequesterActive } from './people.js';
 import type { Entitlement, RevealedCredential } from './types.js';
 import { planForTenant } from './connection-check.js';
 
@@ -241,6 +242,8 @@ export class GrantService {
     const result = await this.mutate(actor, grantId, async (g) => {
       await this.assertApproverOnRoster(person);
       this.assertCanDecide(person, g);
+      // A leaver's request is never approved, even one their deactivation has not reached yet.
+      await assertRequesterActive(this.ctx, g.providerId, g.technicianId);
       if (g.approvals.some((a) => a.approverId === person.technicianId)) {
         throw new ConflictError('CONFLICT', 'You have already approved this request');
       }

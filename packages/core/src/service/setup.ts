@@ -139,14 +139,15 @@ export class SetupService {
 
   /**
    * Binds a technician to another IdP subject, audited as `technician.subject_rebound` with the old and new
-   * subject and who did it. Whoever calls this must then end the technician's sessions and API tokens (they
-   * were issued to the person behind the old subject). A subject another technician holds: `CONFLICT`.
+   * subject and who did it. Then it ends the technician's sessions and API tokens held in the store's `sessions`
+   * group (reason `rebound`): they were issued to the person behind the old subject. Whoever keeps sessions or
+   * tokens anywhere else must end those too. A subject another technician holds: `CONFLICT`.
    */
   async rebindTechnicianSubject(actor: Actor, technicianId: string, input: unknown): Promise<{ technician: Technician; previousSubject: string }> {
     requireAdmin(actor);
     const id = checkId(technicianId, 'Technician');
     const { subject, expectedSubject, reason } = parseInput(SubjectRebindInput, input);
-    return this.ctx.store.transaction(async (tx) => {
+    const result = await this.ctx.store.transaction(async (tx) => {
       const seen = await tx.getTechnician(actor.providerId, id);
       if (!seen) throw new NotFoundError('Technician not found');
       // As in createTechnician: the audit append takes the provider's chain head before the checks, so a re-bind
@@ -168,6 +169,13 @@ export class SetupService {
       await tx.putTechnician(technician);
       return { technician, previousSubject: existing.subject };
     });
+    const sessions = this.ctx.store.sessions;
+    if (sessions) {
+      const at = this.ctx.nowIso();
+      await sessions.endSessionsOf(actor.providerId, id, at, 'rebound');
+      await sessions.revokeApiTokensOf(actor.providerId, id, at, actorLabel(actor), 'rebound');
+    }
+    return result;
   }
 
   /** The store refuses a held subject too (its unique index); this gives the clearer message first. */

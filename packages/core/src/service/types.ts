@@ -4,6 +4,7 @@ import type { RuleWarning } from '../policy/tenant-fit.js';
 import type { Grant } from '../domain/grant.js';
 import type { Actor, Provider, Technician } from '../domain/provider.js';
 import type { EntitlementRule } from '../domain/rule.js';
+import type { ApiToken, Session } from '../domain/session.js';
 import type { GrantPage } from '../ports/store.js';
 import type {
   AuditQueryInput,
@@ -21,6 +22,7 @@ import type {
   TechnicianUpdate,
 } from './inputs.js';
 import type { ConsentCallbackInput, ConsentCheck, ConsentLinkStart, ConsentStartInput } from './consent.js';
+import type { ApiTokenCreateInput, DeactivateInput } from './people-inputs.js';
 
 /** One thing a technician may ask for: a customer, the roles, the longest window, and the rule that allows it. */
 export interface Entitlement {
@@ -78,6 +80,25 @@ export interface ChainVerification {
   reason: string | null;
 }
 
+/** A new API token: the token itself (shown once, never stored) and its record. */
+export interface CreatedApiToken {
+  token: string;
+  record: ApiToken;
+}
+
+/** What deactivating a technician ended. */
+export interface LeaverReport {
+  technician: Technician;
+  /** Grants that were provisioning or active, now deprovisioning. */
+  revoked: string[];
+  /** Requests that were waiting (pending approval, approved or scheduled), now cancelled. */
+  cancelled: string[];
+  sessionsEnded: number;
+  tokensRevoked: number;
+  /** Grants whose revoke failed this time (the leaver sweep tries again). */
+  failed: string[];
+}
+
 export interface ReconcileReport {
   tenants: number;
   /** Accounts of ours that no live grant owned, removed. */
@@ -107,7 +128,8 @@ export interface JitAdminService {
   updateTechnician(actor: Actor, technicianId: string, input: TechnicianUpdate): Promise<Technician>;
   /**
    * Binds the technician to another IdP subject (admins, or jitadmin at a first sign-in), audited as
-   * `technician.subject_rebound` (old and new subject, who). The caller ends the technician's sessions and tokens.
+   * `technician.subject_rebound` (old and new subject, who); then ends the technician's sessions and API tokens in
+   * the store's `sessions` group (reason `rebound`). Sessions or tokens kept elsewhere, the caller ends.
    */
   rebindTechnicianSubject(actor: Actor, technicianId: string, input: SubjectRebindInput): Promise<{ technician: Technician; previousSubject: string }>;
   /** The roster (admins). */
@@ -169,4 +191,21 @@ export interface JitAdminService {
   /** The audit trail (admins). */
   listAudit(actor: Actor, input?: AuditQueryInput): Promise<AuditEvent[]>;
   verifyAuditChain(actor: Actor): Promise<ChainVerification>;
+
+  // People: leavers, API tokens, sessions (tokens and sessions need a store with the `sessions` group).
+  /**
+   * Deactivates a technician (admins, or jitadmin itself when the IdP refuses them) and ends, in one audited
+   * action, their sessions, API tokens, live grants (revoked) and pending or scheduled requests (cancelled).
+   */
+  deactivateTechnician(actor: Actor, technicianId: string, input?: DeactivateInput, cause?: 'admin' | 'idp_refused'): Promise<LeaverReport>;
+  /** Ends again what inactive technicians still hold (a grant that raced with the deactivation). */
+  sweepLeavers(actor: Actor): Promise<LeaverReport[]>;
+  /** A named bearer token for the caller: 30 days by default, at most 90. The token is in the answer only. */
+  createApiToken(actor: Actor, input: ApiTokenCreateInput, seal?: (tokenId: string) => Promise<string | null>): Promise<CreatedApiToken>;
+  /** Your tokens that are not revoked (admins: anyone's, by technician id), newest first. */
+  listApiTokens(actor: Actor, technicianId?: string): Promise<ApiToken[]>;
+  revokeApiToken(actor: Actor, tokenId: string, technicianId?: string): Promise<void>;
+  /** Your live sessions (admins: anyone's), newest first. */
+  listSessions(actor: Actor, technicianId?: string): Promise<Session[]>;
+  endSession(actor: Actor, sessionId: string, technicianId?: string): Promise<void>;
 }

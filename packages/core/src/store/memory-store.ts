@@ -28,6 +28,7 @@ import {
   isAfterCursor,
   liveGrantKey,
 } from './grant-order.js';
+import { createMemorySessions, createMemorySessionTables, type MemorySessionTables } from './memory-sessions.js';
 import { Mutex } from './mutex.js';
 import { type Rows, Table, TableTx } from './table.js';
 
@@ -47,7 +48,7 @@ export interface MemorySecretRow {
  * The memory store's raw state, for test inspectors only (see `inspectMemoryStore` in
  * `@jitadmin/core/testing`). Rows are partitioned by provider id (`''` for providers). Not a stable API.
  */
-export interface MemoryStoreInternals {
+export interface MemoryStoreInternals extends MemorySessionTables {
   providers: Table<Provider>;
   technicians: Table<Technician>;
   customers: Table<Customer>;
@@ -104,6 +105,7 @@ function createInternals(): MemoryStoreInternals {
     technicianAccounts: new Table<TechnicianAccount>(),
     audit: new Map(),
     consentStates: new Table<ConsentState>(),
+    ...createMemorySessionTables(),
   };
 }
 
@@ -437,6 +439,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     name,
     capabilities: { atomicClaim: false, durable: false, consentStates: true },
     transaction,
+    sessions: createMemorySessions(name, data, ensureOpen),
     // The reference semantics, as one transaction (the memory store has no round trips to save).
     writeGrant: (write) => transaction((tx) => applyGrantWrite(tx, write)),
 

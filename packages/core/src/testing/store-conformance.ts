@@ -24,12 +24,14 @@ import { listGrantTests } from './store/list-grants.js';
 import { modelTests } from './store/model.js';
 import { recordTests } from './store/records.js';
 import { secretTests } from './store/secrets.js';
+import { sessionTests } from './store/sessions.js';
 import { transactionTests } from './store/transactions.js';
 import { writeGrantTests } from './store/write-grant.js';
 import type { StoreConformanceOptions, StoreHarness } from './store/types.js';
 
 export type { StoreConformanceOptions, StoreConformanceSection, StoreHarness, StoreInspector } from './store/types.js';
 export * from './store/factories.js';
+export * from './store/session-factories.js';
 export { inspectMemoryStore } from './store/memory-inspector.js';
 
 /** Declares the whole suite as one `describe` block: `Store conformance: <name>`. */
@@ -60,6 +62,7 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     transactionTests(ctx);
     writeGrantTests(ctx);
     consentStateTests(ctx);
+    sessionTests(ctx);
     modelTests(ctx);
     if (options.additionalTests) describe(`${options.name}: own tests`, () => options.additionalTests!(ctx.h));
   });

@@ -31,6 +31,7 @@ describe('extending a grant that needed approval', () => {
     expect((await w.jit.listGrants(w.approver, { scope: 'approvable' })).items.map((g) => g.id)).toEqual([active.id]);
     await expect(w.jit.extend(w.tech, active.id, { minutes: 5 })).rejects.toMatchObject({ code: 'CONFLICT' });
 
+    // The technician holds no approver role: the role check refuses them before the self-approval check.
     await expect(w.jit.approveExtension(w.tech, active.id)).rejects.toMatchObject({ code: 'SELF_APPROVAL' });
     await expect(w.jit.approveExtension(w.outsider, active.id)).rejects.toMatchObject({ code: 'NOT_AN_APPROVER' });
     // Listed on the rule but without the approver role (taken out of the IdP group): not an approver either.

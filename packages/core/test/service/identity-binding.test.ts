@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '@jitadmin/core';
+import { makeApiToken, makeSession } from '@jitadmin/core/testing';
 import { createWorld, PROVIDER } from '../support/world.js';
 
 const ann = { id: 'ann', subject: 'idp|ann', email: 'ann@msp.example', displayName: 'Ann', appRoles: ['technician' as const] };
@@ -70,6 +71,27 @@ describe('upsertTechnician (set-up code)', () => {
 });
 
 describe('rebindTechnicianSubject', () => {
+  it("ends the technician's sessions and API tokens in the store (reason rebound), and no one else's", async () => {
+    const w = await createWorld();
+    const records = w.store.sessions!;
+    const now = w.clock.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const times = { createdAt: iso(now), rolesCheckedAt: iso(now), expiresAt: iso(now + 3_600_000) };
+    const mine = makeSession({ providerId: PROVIDER, technicianId: 'tech', ...times, lastSeenAt: iso(now), idleExpiresAt: iso(now + 3_600_000) }).session;
+    const theirs = makeSession({ providerId: PROVIDER, technicianId: 'approver', ...times, lastSeenAt: iso(now), idleExpiresAt: iso(now + 3_600_000) }).session;
+    const token = makeApiToken({ providerId: PROVIDER, technicianId: 'tech', ...times }).token;
+    await records.createSession(mine);
+    await records.createSession(theirs);
+    await records.createApiToken(token);
+
+    await w.jit.rebindTechnicianSubject(w.admin, 'tech', { subject: 'idp|tech-new' });
+    expect(await records.getSessionByHash(PROVIDER, mine.secretHash)).toMatchObject({ endReason: 'rebound' });
+    expect(await records.getApiTokenByHash(PROVIDER, token.secretHash)).toMatchObject({ revokedAt: expect.any(String) });
+    expect(await records.listSessions(PROVIDER, 'tech')).toEqual([]);
+    expect(await records.listApiTokens(PROVIDER, 'tech')).toEqual([]);
+    expect((await records.getSessionByHash(PROVIDER, theirs.secretHash))!.endedAt).toBeNull();
+  });
+
   it('re-binds, and audits old and new subject and who did it', async () => {
     const w = await createWorld();
     const { technician, previousSubject } = await w.jit.rebindTechnicianSubject(w.admin, 'tech', { subject: 'idp|tech-new', reason: 'IdP migration' });

@@ -12,6 +12,7 @@ import { LEASED_INDEX_SQL } from './0002_leased_index.js';
 import { WRITE_GRANT_SQL } from './0003_write_grant.js';
 import { GRANT_ENDS_SQL } from './0004_grant_ends.js';
 import { CONSENT_STATES_SQL } from './0005_consent_states.js';
+import { SESSIONS_SQL } from './0006_sessions.js';
 
 export interface Migration {
   version: number;
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 3, name: 'write_grant', sql: WRITE_GRANT_SQL },
   { version: 4, name: 'grant_ends', sql: GRANT_ENDS_SQL },
   { version: 5, name: 'consent_states', sql: CONSENT_STATES_SQL },
+  { version: 6, name: 'sessions', sql: SESSIONS_SQL },
 ]);
 
 /** The schema version this code writes. */

@@ -18,7 +18,7 @@ export function inspectMemoryStore(store: MemoryStore): StoreInspector {
     async allText() {
       const tables = [data.providers, data.technicians, data.customers, data.rules, data.grants, data.secrets, data.technicianAccounts, data.consentStates];
       const rows = tables.flatMap((table) => table.partitions().flatMap((p) => table.list(p) as unknown[]));
-      return JSON.stringify([rows, [...data.audit.values()]]);
+      return JSON.stringify([rows, [...data.audit.values()], [...data.sessions.values()], [...data.apiTokens.values()]]);
     },
     async rawConsentState(providerId, id) {
       const row = data.consentStates.get(providerId, id);

@@ -52,6 +52,8 @@ export type StoreConformanceSection =
   | 'writeGrant'
   /** The optional single-use consent links (runs only when the store declares `capabilities.consentStates`). */
   | 'consentStates'
+  /** The optional `sessions` capability group (runs only when the store has it). */
+  | 'sessions'
   /** Reads outside a transaction do not see its uncommitted writes. Needs a second connection while one transaction is open. */
   | 'readCommitted'
   | 'providerIsolation'
