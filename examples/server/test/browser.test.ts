@@ -7,11 +7,20 @@
  */
 import { existsSync } from 'node:fs';
 import type { Grant } from '@jitadmin/core';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, PASSWORD, ROLES, startHarness, type Harness } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Where the pages are kept as a person saw them, for review (not checked in). */
+const SHOTS = fileURLToPath(new URL('../../../artifacts/screenshots/', import.meta.url));
+
+async function shot(page: Page, name: string): Promise<void> {
+  await mkdir(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+}
 const available = existsSync(CHROMIUM);
 if (!available && !process.env.CI) {
   console.warn(`browser test skipped: ${CHROMIUM} not found (install it with: apt-get install -y chromium). In CI it is required.`);
@@ -77,8 +86,10 @@ describe.skipIf(!available && !process.env.CI)('browser: request, approve, revea
     await alice.page.getByLabel(/Duration in minutes/).fill('30');
     await alice.page.getByLabel('Justification').fill('Conditional access lockout');
     await alice.page.getByLabel('Ticket reference').fill('INC-7');
+    await shot(alice.page, '01-technician-request-form');
     await alice.page.getByRole('button', { name: 'Request access' }).click();
     await alice.page.getByText('waiting for approval').waitFor();
+    await shot(alice.page, '02-technician-waiting');
     const grantId = (await alice.page.locator('tr[data-grant]').first().getAttribute('data-grant'))!;
     expect(await alice.page.locator(`tr[data-grant="${grantId}"]`).getAttribute('data-state')).toBe('pending_approval');
 
@@ -87,6 +98,7 @@ describe.skipIf(!available && !process.env.CI)('browser: request, approve, revea
     expect(new URL(carol.page.url()).pathname).toBe('/approvals');
     const row = carol.page.locator(`tr[data-grant="${grantId}"]`);
     await row.getByText('Conditional access lockout').waitFor();
+    await shot(carol.page, '03-approver-queue');
     await row.getByLabel('Comment').fill('Approved for INC-7');
     await row.getByRole('button', { name: 'Approve' }).click();
     await carol.page.getByText('Approved').first().waitFor();
@@ -106,6 +118,7 @@ describe.skipIf(!available && !process.env.CI)('browser: request, approve, revea
     const mine = alice.page.locator(`tr[data-grant="${grantId}"]`);
     expect(await mine.getAttribute('data-state')).toBe('active');
     await expect.poll(async () => mine.locator('[data-countdown]').textContent()).toMatch(/left$/);
+    await shot(alice.page, '04-technician-active');
     await mine.getByRole('button', { name: 'Reveal credentials' }).click();
     await alice.page.getByRole('heading', { name: 'Your credentials' }).waitFor();
     expect(await alice.page.locator('#upn').textContent()).toBe(upn);
@@ -113,6 +126,9 @@ describe.skipIf(!available && !process.env.CI)('browser: request, approve, revea
     expect(await alice.page.getByRole('button', { name: 'Copy' }).count()).toBeGreaterThanOrEqual(2);
     const signInHref = await alice.page.getByRole('link', { name: /Sign in to the customer/ }).getAttribute('href');
     expect(signInHref).toContain(`login_hint=${encodeURIComponent(upn)}`);
+    // The secret is on the page: the picture keeps its layout, not its text.
+    await alice.page.locator('#password').evaluate((el) => (el.textContent = '••••••••••••'));
+    await shot(alice.page, '05-technician-credentials');
 
     // The reveal was once: the button is gone.
     await alice.page.goto(`${h.url}/access`);
@@ -125,6 +141,9 @@ describe.skipIf(!available && !process.env.CI)('browser: request, approve, revea
     await eventually(async () => (((await h.call('GET', `/api/v1/grants/${grantId}`, { as: 'alice' })).body as Grant).state === 'closed' ? true : undefined));
     await alice.page.goto(`${h.url}/access`);
     expect(await mine.getAttribute('data-state')).toBe('closed');
+    await shot(alice.page, '06-technician-closed');
+    await alice.page.goto(`${h.url}/grants/${grantId}`);
+    await shot(alice.page, '07-grant-details');
 
     // No script errors and no CSP violations on any page.
     expect(problems).toEqual([]);
@@ -163,5 +182,23 @@ describe.skipIf(!available && !process.env.CI)('browser: request, approve, revea
     expect(problems.filter((p) => !p.endsWith('the server responded with a status of 400 (Bad Request)'))).toEqual([]);
     expect(problems.filter((p) => p.includes('status of 400'))).toHaveLength(1);
     await bob.context.close();
+  });
+
+  it("shows an admin's pages whole: customers with their tenant's health, rules, roster, audit, tokens", async () => {
+    const before = problems.length;
+    const dave = await person('dave');
+    for (const [path, name] of [
+      ['/admin/customers', '10-admin-customers'],
+      ['/admin/rules', '11-admin-rules'],
+      ['/admin/technicians', '12-admin-roster'],
+      ['/admin/audit', '13-admin-audit'],
+      ['/tokens', '14-tokens-and-sessions'],
+    ] as const) {
+      const res = await dave.page.goto(`${h.url}${path}`);
+      expect(res?.status(), path).toBe(200);
+      await shot(dave.page, name);
+    }
+    expect(problems.slice(before)).toEqual([]);
+    await dave.context.close();
   });
 });
