@@ -236,10 +236,12 @@ ${entitlements.length === 0
     page(async (req, res, auth) => {
       const grant = await deps.jit.getGrant(auth.actor, String(req.params.grantId));
       const customer = (await deps.jit.listCustomers(auth.actor)).find((c) => c.id === grant.customerId);
+      const customerName = customer?.name ?? grant.customerId;
+      const technician = (await deps.technicianName(grant.technicianId)) ?? grant.technicianId;
       const body = html`<dl class="facts">
   <dt>State</dt><dd>${outcomeBadge(grant)}${grant.step ? html` <small>(${grant.step.replace(/_/g, ' ')})</small>` : ''}${scheduledStart(grant)}</dd>
-  <dt>Customer</dt><dd>${customer?.name ?? grant.customerId}</dd>
-  <dt>Technician</dt><dd>${grant.technicianId}</dd>
+  <dt>Customer</dt><dd>${customerName}</dd>
+  <dt>Technician</dt><dd>${technician}</dd>
   <dt>Roles</dt><dd>${roleList(grant.roles)}</dd>
   <dt>Duration</dt><dd>${minutes(grant.durationMinutes)}</dd>
   <dt>Justification</dt><dd>${grant.justification ?? '—'}</dd>
@@ -251,10 +253,12 @@ ${entitlements.length === 0
   ${grant.pendingExtension ? html`<dt>Extension</dt><dd>${grant.pendingExtension.minutes} more minutes asked for, ${grant.pendingExtension.approvals.length} of ${grant.policy.approvalsRequired} approvals</dd>` : ''}
   ${endFacts(grant)}
   <dt>Account</dt><dd>${grant.account?.userPrincipalName ?? '—'}</dd>
-  <dt>Approvals</dt><dd>${grant.approvals.length} of ${grant.policy.approvalsRequired}</dd>
+  <dt>Approvals</dt><dd>${grant.policy.approvalsRequired === 0 ? 'none needed' : `${grant.approvals.length} of ${grant.policy.approvalsRequired}`}</dd>
+  <dt>Grant id</dt><dd><code>${grant.id}</code></dd>
   ${grant.lastError ? html`<dt>Last error</dt><dd>${grant.lastError.code}: ${grant.lastError.message}</dd>` : ''}
 </dl>`;
-      await show(deps, req, res, { title: `Grant ${grant.id}`, body });
+      // The answer first: which roles, where, for whom; the id stays among the facts.
+      await show(deps, req, res, { title: `${grant.roles.map(roleName).join(', ')} on ${customerName} for ${technician}`, body });
     }),
   );
 
