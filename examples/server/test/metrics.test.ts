@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createMetrics } from '../src/metrics.js';
 import { startServer, type RunningServer } from '../src/server.js';
+import { LOCAL_PROD } from './production-env.js';
 
 const started: RunningServer[] = [];
 afterAll(async () => {
@@ -15,23 +16,7 @@ afterAll(async () => {
 });
 
 async function production(extra: Record<string, string>): Promise<RunningServer> {
-  const config = loadConfig({
-    JITADMIN_MODE: 'production',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    PUBLIC_URL: 'http://127.0.0.1:3999',
-    DATABASE_URL: 'postgres://unused@127.0.0.1/unused',
-    OIDC_ISSUER: 'https://login.example.com/tenant/v2.0',
-    OIDC_CLIENT_ID: 'jitadmin-web',
-    OIDC_CLIENT_SECRET: 'Qm9vdHN0cmFwLW9pZGMtc2VjcmV0LTE5ODc',
-    ROLE_GROUPS_ADMIN: 'g-admins',
-    ENTRA_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
-    ENTRA_CLIENT_SECRET: 'vX8Q~entra.Zk3-secret_9fLq2',
-    SECRET_BOX_KEY: generateSecretBoxKey(),
-    SESSION_SECRET: 'H7kq2VtW9xLr4ZpN8bYc3MdJ6sFg1QaE0uTo5RiK',
-    LOG_LEVEL: 'silent',
-    ...extra,
-  });
+  const config = loadConfig({ ...LOCAL_PROD, SECRET_BOX_KEY: generateSecretBoxKey(), ...extra });
   const server = await startServer(config, { store: createMemoryStore(), defaultMetrics: false });
   started.push(server);
   return server;
